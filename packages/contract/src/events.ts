@@ -1,0 +1,111 @@
+import { z } from 'zod'
+
+/** Pipeline stages in order; `lost` is terminal and not a stage. */
+export const PIPELINE = ['new', 'contacted', 'qualified', 'retained', 'completed'] as const
+export const STATUSES = [...PIPELINE, 'lost'] as const
+export const ACTIONS = ['call', 'email', 'sms', 'meeting', 'note'] as const
+
+export const pipelineStage = z.enum(PIPELINE)
+export const leadStatus = z.enum(STATUSES)
+export const agentAction = z.enum(ACTIONS)
+export type PipelineStage = z.infer<typeof pipelineStage>
+export type LeadStatus = z.infer<typeof leadStatus>
+export type AgentAction = z.infer<typeof agentAction>
+
+/** Batch limits, documented in the README and the OpenAPI document. */
+export const MAX_BATCH_EVENTS = 5_000
+export const MAX_BATCH_BYTES = 5 * 1024 * 1024
+
+/** Event times outside this range are almost certainly producer bugs (epoch zero, year 20255). */
+export const EARLIEST_EVENT_TIME = '2000-01-01T00:00:00Z'
+export const LATEST_EVENT_TIME = '2100-01-01T00:00:00Z'
+
+export const entityId = z.string().min(1).max(128)
+
+/** ISO 8601 instant with an explicit offset (`Z` or `±hh:mm`), within the accepted range. */
+export const isoInstant = z.iso
+  .datetime({ offset: true })
+  .refine((s) => {
+    const t = Date.parse(s)
+    return t >= Date.parse(EARLIEST_EVENT_TIME) && t < Date.parse(LATEST_EVENT_TIME)
+  }, `must be between ${EARLIEST_EVENT_TIME} and ${LATEST_EVENT_TIME}`)
+
+const base = { id: entityId, occurredAt: isoInstant }
+
+export const agentUpsertedEvent = z.strictObject({
+  ...base,
+  type: z.literal('agent.upserted'),
+  agentId: entityId,
+  name: z.string().trim().min(1).max(200),
+  teamId: entityId.optional(),
+  active: z.boolean().optional(),
+})
+
+export const leadCreatedEvent = z.strictObject({
+  ...base,
+  type: z.literal('lead.created'),
+  leadId: entityId,
+  agentId: entityId.optional(),
+  source: z.string().min(1).max(100).optional(),
+})
+
+export const leadAssignedEvent = z.strictObject({
+  ...base,
+  type: z.literal('lead.assigned'),
+  leadId: entityId,
+  agentId: entityId,
+})
+
+export const leadStatusChangedEvent = z.strictObject({
+  ...base,
+  type: z.literal('lead.status_changed'),
+  leadId: entityId,
+  agentId: entityId,
+  status: leadStatus,
+})
+
+export const agentActionEvent = z.strictObject({
+  ...base,
+  type: z.literal('agent.action'),
+  leadId: entityId,
+  agentId: entityId,
+  action: agentAction,
+})
+
+export const leadEvent = z.discriminatedUnion('type', [
+  agentUpsertedEvent,
+  leadCreatedEvent,
+  leadAssignedEvent,
+  leadStatusChangedEvent,
+  agentActionEvent,
+])
+export type LeadEvent = z.infer<typeof leadEvent>
+export type EventType = LeadEvent['type']
+export const EVENT_TYPES = [
+  'agent.upserted',
+  'lead.created',
+  'lead.assigned',
+  'lead.status_changed',
+  'agent.action',
+] as const satisfies readonly EventType[]
+
+/**
+ * The batch is validated element by element in ingest (so one bad event does not reject the
+ * rest); this schema only checks it is an array within the limit.
+ */
+export const ingestBatch = z.array(z.unknown()).max(MAX_BATCH_EVENTS)
+
+export const ingestRejection = z.object({
+  index: z.number().int().nonnegative(),
+  id: z.string().optional(),
+  error: z.string(),
+  code: z.enum(['invalid', 'conflict', 'future']),
+})
+export type IngestRejection = z.infer<typeof ingestRejection>
+
+export const ingestResult = z.object({
+  accepted: z.number().int().nonnegative(),
+  duplicates: z.number().int().nonnegative(),
+  rejected: z.array(ingestRejection),
+})
+export type IngestResult = z.infer<typeof ingestResult>

@@ -1,0 +1,3 @@
+export * from './analytics.js'
+export * from './events.js'
+export * from './time.js'

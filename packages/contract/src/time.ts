@@ -1,0 +1,59 @@
+import { z } from 'zod'
+
+/** True when the runtime's time-zone database knows `tz` (IANA names such as Asia/Kolkata). */
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}
+
+export const timeZone = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine(isValidTimeZone, { message: 'unknown IANA time zone' })
+
+/** An ISO 8601 instant with an offset, as accepted for custom ranges. */
+export const rangeInstant = z.iso.datetime({ offset: true })
+
+/** Longest custom range any read accepts, and the most buckets a series may return. */
+export const MAX_RANGE_DAYS = 400
+export const MAX_BUCKETS = 1_000
+
+/** Shared by every read: time zone and an optional custom [from, to) range. */
+export const windowInput = z.object({
+  tz: timeZone.optional(),
+  from: rangeInstant.optional(),
+  to: rangeInstant.optional(),
+})
+
+/** Cross-field checks for a custom range; applied with `.superRefine` by each read's input. */
+export function checkRange(
+  v: { from?: string | undefined; to?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if ((v.from === undefined) !== (v.to === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [v.from === undefined ? 'from' : 'to'],
+      message: 'from and to must be given together',
+    })
+    return
+  }
+  if (v.from === undefined || v.to === undefined) return
+  const from = Date.parse(v.from)
+  const to = Date.parse(v.to)
+  if (!(from < to)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'from must be before to' })
+  else if (to - from > MAX_RANGE_DAYS * 86_400_000)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['to'],
+      message: `range longer than ${MAX_RANGE_DAYS} days`,
+    })
+}
+
+/** The window a response covers; `from` is null for all-time. Instants carry the tz offset. */
+export const period = z.object({ from: z.string().nullable(), to: z.string() })

@@ -1,0 +1,8 @@
+export * from './buckets.js'
+export * from './client.js'
+export { type LeadFacts, deriveLead, compareEvents } from './ingest/derive.js'
+export { ingestEvents, type IngestOutcome, type StoredEvent } from './ingest/ingest.js'
+export { MAX_CLOCK_SKEW_MS } from './ingest/normalize.js'
+export { rebuildDerived, reconcile, snapshotDerived } from './ingest/rebuild.js'
+export * from './migrate.js'
+export * from './schema.js'

@@ -1,0 +1,201 @@
+import type { LeadEvent } from '@leads/contract'
+import fc from 'fast-check'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { DbClient } from '../client.js'
+import { migrateDownAll, migrateToLatest } from '../migrate.js'
+import { testDatabases } from '../testing.js'
+import { ingestEvents } from './ingest.js'
+import { reconcile, snapshotDerived } from './rebuild.js'
+
+const NOW = new Date('2026-06-15T12:00:00Z')
+const at = (min: number) => new Date(NOW.getTime() - 86_400_000 + min * 60_000).toISOString()
+
+function story(lead: string, agent = 'a1'): LeadEvent[] {
+  return [
+    { id: `${lead}-c`, type: 'lead.created', occurredAt: at(0), leadId: lead, agentId: agent, source: 'web' },
+    { id: `${lead}-x`, type: 'agent.action', occurredAt: at(5), leadId: lead, agentId: agent, action: 'call' },
+    { id: `${lead}-s1`, type: 'lead.status_changed', occurredAt: at(6), leadId: lead, agentId: agent, status: 'contacted' },
+    { id: `${lead}-s2`, type: 'lead.status_changed', occurredAt: at(90), leadId: lead, agentId: agent, status: 'completed' },
+  ]
+}
+
+describe.each(testDatabases())('ingest on $kind', ({ open }) => {
+  let client: DbClient
+  beforeAll(async () => {
+    client = await open()
+  })
+  afterAll(async () => {
+    await client?.close()
+  })
+  const reset = async () => {
+    await migrateDownAll(client.db)
+    await migrateToLatest(client.db)
+  }
+
+  it('migrates up, down and up again', async () => {
+    await migrateDownAll(client.db)
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from information_schema.tables
+      where table_schema = current_schema() and table_name = 'lead_events'`.execute(client.db)
+    expect(rows[0]!.n).toBe(0)
+    await migrateToLatest(client.db)
+    const r = await ingestEvents(client.db, story('L1'), NOW)
+    expect(r).toMatchObject({ accepted: 4, duplicates: 0, rejected: [] })
+  })
+
+  it('the same batch twice leaves identical tables and counts duplicates', async () => {
+    await reset()
+    const batch = [...story('L1'), ...story('L2', 'a2')]
+    await ingestEvents(client.db, batch, NOW)
+    const first = await snapshotDerived(client.db)
+    const again = await ingestEvents(client.db, batch, NOW)
+    expect(again).toMatchObject({ accepted: 0, duplicates: 8, rejected: [] })
+    expect(await snapshotDerived(client.db)).toEqual(first)
+  })
+
+  it('the same batch posted 20 times concurrently is stored once', async () => {
+    await reset()
+    const batch = [...story('L1'), ...story('L2', 'a2'), ...story('L3')]
+    const results = await Promise.all(Array.from({ length: 20 }, () => ingestEvents(client.db, batch, NOW)))
+    expect(results.reduce((s, r) => s + r.accepted, 0)).toBe(batch.length)
+    expect(results.reduce((s, r) => s + r.duplicates, 0)).toBe(batch.length * 19)
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from lead_events`.execute(client.db)
+    expect(rows[0]!.n).toBe(batch.length)
+    const perf = await client.db
+      .selectFrom('org_performance')
+      .select((eb) => [eb.fn.sum<number>('leads_created').as('created'), eb.fn.sum<number>('conversions').as('conv')])
+      .where('grain', '=', 'day')
+      .executeTakeFirstOrThrow()
+    expect(Number(perf.created)).toBe(3)
+    expect(Number(perf.conv)).toBe(3)
+    expect(await reconcile(client.db)).toEqual([])
+  })
+
+  it('rejects an id reused with different content as a conflict and keeps the stored event', async () => {
+    await reset()
+    const [created] = story('L1')
+    await ingestEvents(client.db, [created!], NOW)
+    const changed = { ...created!, source: 'phone' }
+    const r = await ingestEvents(client.db, [changed], NOW)
+    expect(r.accepted).toBe(0)
+    expect(r.rejected).toEqual([expect.objectContaining({ index: 0, id: created!.id, code: 'conflict' })])
+    const row = await client.db.selectFrom('leads').select('source').where('lead_id', '=', 'L1').executeTakeFirstOrThrow()
+    expect(row.source).toBe('web')
+  })
+
+  it('treats the same instant written with another offset as the same content', async () => {
+    await reset()
+    const created: LeadEvent = { id: 'e1', type: 'lead.created', occurredAt: '2026-06-14T10:00:00Z', leadId: 'L1' }
+    await ingestEvents(client.db, [created], NOW)
+    const r = await ingestEvents(client.db, [{ ...created, occurredAt: '2026-06-14T15:30:00+05:30' }], NOW)
+    expect(r).toMatchObject({ accepted: 0, duplicates: 1, rejected: [] })
+  })
+
+  it('handles a status change that arrives before its lead.created', async () => {
+    await reset()
+    const [created, , contacted, completed] = story('L1')
+    await ingestEvents(client.db, [completed!, contacted!], NOW)
+    let ct = await client.db.selectFrom('conversion_tracking').selectAll().where('lead_id', '=', 'L1').executeTakeFirstOrThrow()
+    expect(ct.created_at).toBeNull()
+    expect(ct.converted_by).toBe('a1')
+    await ingestEvents(client.db, [created!], NOW)
+    ct = await client.db.selectFrom('conversion_tracking').selectAll().where('lead_id', '=', 'L1').executeTakeFirstOrThrow()
+    expect(ct.created_at?.toISOString()).toBe(created!.occurredAt)
+    const rt = await client.db.selectFrom('response_times').selectAll().where('lead_id', '=', 'L1').executeTakeFirstOrThrow()
+    expect(Number(rt.response_ms)).toBe(6 * 60_000)
+    expect(await reconcile(client.db)).toEqual([])
+  })
+
+  it('learns an agent name that arrives after the agent first acted', async () => {
+    await reset()
+    await ingestEvents(client.db, story('L1', 'ann'), NOW)
+    await ingestEvents(
+      client.db,
+      [
+        { id: 'u2', type: 'agent.upserted', occurredAt: at(10), agentId: 'ann', name: 'Ann Newer', teamId: 't1' },
+        { id: 'u1', type: 'agent.upserted', occurredAt: at(1), agentId: 'ann', name: 'Ann Older' },
+      ],
+      NOW,
+    )
+    const agent = await client.db.selectFrom('agents').selectAll().where('agent_id', '=', 'ann').executeTakeFirstOrThrow()
+    expect(agent).toMatchObject({ name: 'Ann Newer', team_id: 't1' })
+  })
+
+  it('rejects bad events by index and stores the good ones', async () => {
+    await reset()
+    const good = story('L1')
+    const batch: unknown[] = [
+      good[0],
+      { id: 'bad-type', type: 'lead.exploded', occurredAt: at(1), leadId: 'L1' },
+      good[1],
+      { id: 'no-offset', type: 'lead.created', occurredAt: '2026-06-14T10:00:00', leadId: 'L2' },
+      'not an object',
+      { id: 'x'.repeat(200), type: 'lead.created', occurredAt: at(1), leadId: 'L3' },
+      { id: 'future', type: 'lead.created', occurredAt: '2026-06-16T12:00:00Z', leadId: 'L4' },
+      { id: 'bad-status', type: 'lead.status_changed', occurredAt: at(1), leadId: 'L1', agentId: 'a1', status: 'won' },
+      good[2],
+    ]
+    const r = await ingestEvents(client.db, batch, NOW)
+    expect(r.accepted).toBe(3)
+    expect(r.rejected.map((x) => [x.index, x.code])).toEqual([
+      [1, 'invalid'],
+      [3, 'invalid'],
+      [4, 'invalid'],
+      [5, 'invalid'],
+      [6, 'future'],
+      [7, 'invalid'],
+    ])
+    expect(r.rejected[0]).toMatchObject({ id: 'bad-type', error: expect.stringContaining('type') })
+    expect(r.rejected[5]!.error).toContain('status')
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from lead_events`.execute(client.db)
+    expect(rows[0]!.n).toBe(3)
+  })
+
+  it('derived tables equal a from-scratch rebuild for any delivery order, batching and duplicates', async () => {
+    const leads = ['L1', 'L2', 'L3', 'L4']
+    const agents = ['a1', 'a2', 'a3']
+    const event = fc.oneof(
+      fc.record({ type: fc.constant('lead.created' as const), leadId: fc.constantFrom(...leads), agentId: fc.option(fc.constantFrom(...agents), { nil: undefined }) }),
+      fc.record({ type: fc.constant('lead.assigned' as const), leadId: fc.constantFrom(...leads), agentId: fc.constantFrom(...agents) }),
+      fc.record({
+        type: fc.constant('lead.status_changed' as const),
+        leadId: fc.constantFrom(...leads),
+        agentId: fc.constantFrom(...agents),
+        status: fc.constantFrom('new', 'contacted', 'qualified', 'retained', 'completed', 'lost'),
+      }),
+      fc.record({ type: fc.constant('agent.action' as const), leadId: fc.constantFrom(...leads), agentId: fc.constantFrom(...agents), action: fc.constantFrom('call', 'email') }),
+      fc.record({ type: fc.constant('agent.upserted' as const), agentId: fc.constantFrom(...agents), name: fc.constantFrom('A', 'B') }),
+    )
+    // Minutes over three days so events cross quarter-hour, day and month-grain buckets.
+    const timed = fc.tuple(event, fc.integer({ min: 0, max: 3 * 1440 }))
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(timed, { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        fc.integer({ min: 1, max: 8 }),
+        async (specs, dupPicks, batchSize) => {
+          await reset()
+          const events = specs.map(([e, min], i) => ({
+            ...e,
+            id: `e${i}`,
+            occurredAt: new Date(Date.UTC(2026, 4, 30) + min * 60_000).toISOString(),
+          }))
+          const delivery = [...events, ...dupPicks.map((p) => events[p % events.length]!)]
+          // Deterministic shuffle from the generated picks keeps failures reproducible.
+          const order = delivery.map((e, i) => ({ e, k: (i * 7919 + (dupPicks[i % Math.max(1, dupPicks.length)] ?? 0)) % 101 }))
+          order.sort((a, b) => a.k - b.k)
+          let accepted = 0
+          for (let i = 0; i < order.length; i += batchSize) {
+            const r = await ingestEvents(client.db, order.slice(i, i + batchSize).map((o) => o.e), NOW)
+            expect(r.rejected).toEqual([])
+            accepted += r.accepted
+          }
+          expect(accepted).toBe(events.length)
+          expect(await reconcile(client.db)).toEqual([])
+        },
+      ),
+      { numRuns: 25 },
+    )
+  })
+})

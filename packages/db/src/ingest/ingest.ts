@@ -1,0 +1,305 @@
+import type { IngestRejection, IngestResult } from '@leads/contract'
+import { type Kysely, sql, type Transaction } from 'kysely'
+import { ensurePartitions } from '../migrate.js'
+import { COUNTERS, type Database } from '../schema.js'
+import { Deltas } from './deltas.js'
+import { deriveLead, type LeadEventFacts, type LeadFacts } from './derive.js'
+import { type NormalizedEvent, normalizeEvent } from './normalize.js'
+
+/** An accepted event with its server-assigned cursor. */
+export interface StoredEvent extends NormalizedEvent {
+  seq: number
+}
+
+export interface IngestOutcome extends IngestResult {
+  /** The newly stored events in cursor order (for the live feed). */
+  stored: StoredEvent[]
+}
+
+/** Serialises ingest so cursors commit in increasing order and derived deltas never race. */
+export const INGEST_LOCK = 4_242_001
+
+const CHUNK = 1_000
+
+export function* chunks<T>(items: readonly T[], size = CHUNK): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size)
+}
+
+/**
+ * Ingests a batch: validates each element, stores new events once (idempotent on `id`), and
+ * updates every derived table in the same transaction. Never throws for bad input: invalid
+ * events and id conflicts come back in `rejected` by index, and the valid ones land.
+ */
+export async function ingestEvents(
+  db: Kysely<Database>,
+  batch: readonly unknown[],
+  now: Date = new Date(),
+): Promise<IngestOutcome> {
+  const rejected: IngestRejection[] = []
+  const candidates: { index: number; event: NormalizedEvent }[] = []
+  batch.forEach((raw, index) => {
+    const n = normalizeEvent(raw, index, now)
+    if (n.ok) candidates.push({ index, event: n.event })
+    else rejected.push(n.rejection)
+  })
+
+  const conflict = (index: number, id: string): IngestRejection => ({
+    index,
+    id,
+    code: 'conflict',
+    error: 'an event with this id was already received with different content; the stored event stands',
+  })
+
+  const result = await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${INGEST_LOCK})`.execute(trx)
+
+    const known = new Map<string, string>()
+    const ids = [...new Set(candidates.map((c) => c.event.id))]
+    for (const part of chunks(ids, 5_000)) {
+      const rows = await trx
+        .selectFrom('lead_event_ids')
+        .select(['event_id', 'fingerprint'])
+        .where('event_id', 'in', part)
+        .execute()
+      for (const r of rows) known.set(r.event_id, r.fingerprint)
+    }
+
+    let duplicates = 0
+    const fresh: NormalizedEvent[] = []
+    const conflicts: IngestRejection[] = []
+    for (const { index, event } of candidates) {
+      const seen = known.get(event.id)
+      if (seen === undefined) {
+        known.set(event.id, event.fingerprint)
+        fresh.push(event)
+      } else if (seen === event.fingerprint) duplicates++
+      else conflicts.push(conflict(index, event.id))
+    }
+
+    const stored = await storeEvents(trx, fresh)
+    await updateDerived(trx, stored)
+    return { duplicates, conflicts, stored }
+  })
+
+  rejected.push(...result.conflicts)
+  rejected.sort((a, b) => a.index - b.index)
+  return { accepted: result.stored.length, duplicates: result.duplicates, rejected, stored: result.stored }
+}
+
+async function storeEvents(trx: Transaction<Database>, fresh: NormalizedEvent[]): Promise<StoredEvent[]> {
+  if (fresh.length === 0) return []
+  await ensurePartitions(
+    trx,
+    fresh.map((e) => e.occurredAt),
+  )
+  const { rows: seqs } = await sql<{ seq: number }>`
+    select nextval('lead_event_seq')::int8 as seq from generate_series(1, ${fresh.length}::int)`.execute(trx)
+  const stored = fresh.map((e, i) => ({ ...e, seq: Number(seqs[i]!.seq) }))
+  for (const part of chunks(stored)) {
+    await trx
+      .insertInto('lead_events')
+      .values(
+        part.map((e) => ({
+          seq: e.seq,
+          event_id: e.id,
+          type: e.type,
+          occurred_at: e.occurredAt,
+          lead_id: e.leadId,
+          agent_id: e.agentId,
+          status: e.status,
+          action: e.action,
+          source: e.source,
+          payload: JSON.stringify(e.payload),
+        })),
+      )
+      .execute()
+    await trx
+      .insertInto('lead_event_ids')
+      .values(part.map((e) => ({ event_id: e.id, seq: e.seq, occurred_at: e.occurredAt, fingerprint: e.fingerprint })))
+      .execute()
+  }
+  return stored
+}
+
+/** Applies the effect of newly stored events to every derived table. */
+export async function updateDerived(trx: Transaction<Database>, stored: readonly StoredEvent[]): Promise<void> {
+  if (stored.length === 0) return
+  const deltas = new Deltas()
+  for (const e of stored) deltas.addEvent(e)
+
+  const leadIds = [...new Set(stored.flatMap((e) => (e.leadId === null ? [] : [e.leadId])))]
+  const newIds = new Set(stored.map((e) => e.id))
+  // Events are processed in cursor order, so "before" is everything with a smaller cursor.
+  const byLead = await loadLeadEvents(trx, leadIds, stored.reduce((m, e) => Math.max(m, e.seq), 0))
+  const derived = new Map<string, LeadFacts>()
+  for (const leadId of leadIds) {
+    const all = byLead.get(leadId) ?? []
+    const before = all.filter((e) => !newIds.has(e.id))
+    const after = deriveLead(all)
+    if (before.length > 0) deltas.addLead(deriveLead(before), -1)
+    deltas.addLead(after, 1)
+    derived.set(leadId, after)
+  }
+
+  await writeLeadRows(trx, derived)
+  await writeAgents(trx, stored)
+  await writeCounters(trx, deltas)
+}
+
+export async function loadLeadEvents(trx: Transaction<Database>, leadIds: string[], maxSeq = Number.MAX_SAFE_INTEGER) {
+  const byLead = new Map<string, LeadEventFacts[]>()
+  for (const part of chunks(leadIds, 5_000)) {
+    const rows = await trx
+      .selectFrom('lead_events')
+      .select(['event_id', 'type', 'occurred_at', 'lead_id', 'agent_id', 'status', 'source'])
+      .where('lead_id', 'in', part)
+      .where('seq', '<=', maxSeq)
+      .execute()
+    for (const r of rows) {
+      const list = byLead.get(r.lead_id!) ?? []
+      list.push({ id: r.event_id, type: r.type, occurredAt: r.occurred_at, agentId: r.agent_id, status: r.status, source: r.source })
+      byLead.set(r.lead_id!, list)
+    }
+  }
+  return byLead
+}
+
+export async function writeLeadRows(trx: Transaction<Database>, derived: Map<string, LeadFacts>) {
+  const entries = [...derived.entries()]
+  for (const part of chunks(entries)) {
+    const ids = part.map(([id]) => id)
+    await trx
+      .insertInto('leads')
+      .values(
+        part.map(([lead_id, f]) => ({
+          lead_id,
+          created_at: f.createdAt,
+          first_agent_id: f.firstAgentId,
+          source: f.source,
+          owner_agent_id: f.ownerAgentId,
+          status: f.status,
+          status_at: f.statusAt,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.column('lead_id').doUpdateSet((eb) => ({
+          created_at: eb.ref('excluded.created_at'),
+          first_agent_id: eb.ref('excluded.first_agent_id'),
+          source: eb.ref('excluded.source'),
+          owner_agent_id: eb.ref('excluded.owner_agent_id'),
+          status: eb.ref('excluded.status'),
+          status_at: eb.ref('excluded.status_at'),
+        })),
+      )
+      .execute()
+    await trx
+      .insertInto('conversion_tracking')
+      .values(
+        part.map(([lead_id, f]) => ({
+          lead_id,
+          created_at: f.createdAt,
+          first_agent_id: f.firstAgentId,
+          contacted_at: f.reached.contacted,
+          qualified_at: f.reached.qualified,
+          retained_at: f.reached.retained,
+          completed_at: f.reached.completed,
+          lost_at: f.lostAt,
+          furthest_stage: f.furthestStage,
+          converted_by: f.convertedBy,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.column('lead_id').doUpdateSet((eb) => ({
+          created_at: eb.ref('excluded.created_at'),
+          first_agent_id: eb.ref('excluded.first_agent_id'),
+          contacted_at: eb.ref('excluded.contacted_at'),
+          qualified_at: eb.ref('excluded.qualified_at'),
+          retained_at: eb.ref('excluded.retained_at'),
+          completed_at: eb.ref('excluded.completed_at'),
+          lost_at: eb.ref('excluded.lost_at'),
+          furthest_stage: eb.ref('excluded.furthest_stage'),
+          converted_by: eb.ref('excluded.converted_by'),
+        })),
+      )
+      .execute()
+    await trx
+      .insertInto('response_times')
+      .values(
+        part.map(([lead_id, f]) => ({
+          lead_id,
+          created_at: f.createdAt,
+          first_response_at: f.firstResponse?.at ?? null,
+          responder_agent_id: f.firstResponse?.agentId ?? null,
+          response_ms: f.responseMs,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.column('lead_id').doUpdateSet((eb) => ({
+          created_at: eb.ref('excluded.created_at'),
+          first_response_at: eb.ref('excluded.first_response_at'),
+          responder_agent_id: eb.ref('excluded.responder_agent_id'),
+          response_ms: eb.ref('excluded.response_ms'),
+        })),
+      )
+      .execute()
+    await trx.deleteFrom('lead_assignments').where('lead_id', 'in', ids).execute()
+    const assignments = part.flatMap(([lead_id, f]) =>
+      f.assignments.map((a) => ({
+        lead_id,
+        agent_id: a.agentId,
+        event_id: a.eventId,
+        assigned_at: a.at,
+        prev_assigned_at: a.prevAt,
+      })),
+    )
+    for (const rows of chunks(assignments)) await trx.insertInto('lead_assignments').values(rows).execute()
+  }
+}
+
+export async function writeAgents(trx: Transaction<Database>, stored: readonly StoredEvent[]) {
+  const seen = [...new Set(stored.flatMap((e) => (e.agentId === null ? [] : [e.agentId])))]
+  for (const part of chunks(seen)) {
+    await trx
+      .insertInto('agents')
+      .values(part.map((agent_id) => ({ agent_id, name: null, team_id: null, profile_at: null, profile_event_id: null })))
+      .onConflict((oc) => oc.column('agent_id').doNothing())
+      .execute()
+  }
+  // Latest profile by event time wins, whatever order upserts arrive in.
+  for (const e of stored) {
+    if (e.payload.type !== 'agent.upserted') continue
+    const p = e.payload
+    await trx
+      .updateTable('agents')
+      .set({ name: p.name, team_id: p.teamId ?? null, active: p.active ?? true, profile_at: e.occurredAt, profile_event_id: e.id })
+      .where('agent_id', '=', p.agentId)
+      .where((eb) =>
+        eb.or([
+          eb('profile_at', 'is', null),
+          eb('profile_at', '<', e.occurredAt),
+          eb.and([eb('profile_at', '=', e.occurredAt), eb('profile_event_id', '<', e.id)]),
+        ]),
+      )
+      .execute()
+  }
+}
+
+export async function writeCounters(trx: Transaction<Database>, deltas: Deltas) {
+  const { agent, org } = deltas.tableRows()
+  const increment = (table: 'agent_performance' | 'org_performance') =>
+    Object.fromEntries(COUNTERS.map((c) => [c, sql<number>`${sql.ref(`${table}.${c}`)} + ${sql.ref(`excluded.${c}`)}`]))
+  for (const rows of chunks(agent)) {
+    await trx
+      .insertInto('agent_performance')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['grain', 'bucket_start', 'agent_id']).doUpdateSet(increment('agent_performance')))
+      .execute()
+  }
+  for (const rows of chunks(org)) {
+    await trx
+      .insertInto('org_performance')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['grain', 'bucket_start']).doUpdateSet(increment('org_performance')))
+      .execute()
+  }
+}

@@ -1,0 +1,125 @@
+import type { LeadEvent } from '@leads/contract'
+import { type Kysely, sql, type Transaction } from 'kysely'
+import type { Database } from '../schema.js'
+import { Deltas } from './deltas.js'
+import { deriveLead, type LeadFacts } from './derive.js'
+import { chunks, INGEST_LOCK, loadLeadEvents, type StoredEvent, writeAgents, writeCounters, writeLeadRows } from './ingest.js'
+
+export const DERIVED_TABLES = [
+  'agents',
+  'leads',
+  'conversion_tracking',
+  'response_times',
+  'lead_assignments',
+  'agent_performance',
+  'org_performance',
+] as const
+
+const PAGE = 5_000
+
+/**
+ * Recomputes every derived table from `lead_events` alone, in pages (bounded memory): each
+ * event's counters once, and each lead's facts from all of its events at once. Unlike ingest it
+ * never subtracts, so it is an independent check of the incremental path.
+ */
+export async function rebuildDerived(trx: Transaction<Database>): Promise<void> {
+  for (const t of DERIVED_TABLES) await trx.deleteFrom(t).execute()
+
+  let after = 0
+  for (;;) {
+    const rows = await trx
+      .selectFrom('lead_events')
+      .select(['seq', 'event_id', 'type', 'occurred_at', 'lead_id', 'agent_id', 'status', 'action', 'source', 'payload'])
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(PAGE)
+      .execute()
+    if (rows.length === 0) break
+    after = rows[rows.length - 1]!.seq
+    const events: StoredEvent[] = rows.map((r) => ({
+      seq: r.seq,
+      id: r.event_id,
+      type: r.type as LeadEvent['type'],
+      occurredAt: r.occurred_at,
+      leadId: r.lead_id,
+      agentId: r.agent_id,
+      status: r.status,
+      action: r.action,
+      source: r.source,
+      payload: r.payload as unknown as LeadEvent,
+      fingerprint: '',
+    }))
+    const deltas = new Deltas()
+    for (const e of events) deltas.addEvent(e)
+    await writeAgents(trx, events)
+    await writeCounters(trx, deltas)
+  }
+
+  let lastLead = ''
+  for (;;) {
+    const leads = await trx
+      .selectFrom('lead_events')
+      .select('lead_id')
+      .distinct()
+      .where('lead_id', 'is not', null)
+      .where('lead_id', '>', lastLead)
+      .orderBy('lead_id')
+      .limit(PAGE)
+      .execute()
+    if (leads.length === 0) break
+    const ids = leads.map((l) => l.lead_id!)
+    lastLead = ids[ids.length - 1]!
+    const byLead = await loadLeadEvents(trx, ids)
+    const deltas = new Deltas()
+    const derived = new Map<string, LeadFacts>()
+    for (const id of ids) {
+      const facts = deriveLead(byLead.get(id) ?? [])
+      deltas.addLead(facts, 1)
+      derived.set(id, facts)
+    }
+    await writeLeadRows(trx, derived)
+    await writeCounters(trx, deltas)
+  }
+}
+
+/** Every derived row in a canonical order, zero-valued counter rows left out. */
+export async function snapshotDerived(db: Kysely<Database>): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {}
+  for (const t of DERIVED_TABLES) {
+    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(t)}`.execute(db)
+    out[t] = rows
+      .map((r) => {
+        const copy = { ...r }
+        if (t === 'agents') delete copy.first_seen_at
+        return copy
+      })
+      .filter((r) => !t.endsWith('_performance') || Object.entries(r).some(([k, v]) => typeof v === 'number' && v !== 0 && k !== 'grain'))
+      .map((r) => JSON.stringify(r, Object.keys(r).sort()))
+      .sort()
+  }
+  return out
+}
+
+export class ReconcileMismatch extends Error {}
+
+/**
+ * Compares the derived tables with a from-scratch rebuild and rolls the rebuild back, so the
+ * check never changes data. Returns the tables that differ (empty when consistent).
+ */
+export async function reconcile(db: Kysely<Database>): Promise<string[]> {
+  let differing: string[] = []
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${INGEST_LOCK})`.execute(trx)
+      const before = await snapshotDerived(trx)
+      await rebuildDerived(trx)
+      const rebuilt = await snapshotDerived(trx)
+      differing = DERIVED_TABLES.filter((t) => JSON.stringify(before[t]) !== JSON.stringify(rebuilt[t]))
+      throw new ReconcileMismatch('rollback')
+    })
+    .catch((e) => {
+      if (!(e instanceof ReconcileMismatch)) throw e
+    })
+  return differing
+}

@@ -1,0 +1,57 @@
+import { type Kysely, type MigrationResultSet, Migrator, NO_MIGRATIONS, sql } from 'kysely'
+import { migrations } from './migrations/index.js'
+import type { Database } from './schema.js'
+
+function migrator(db: Kysely<Database>): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => migrations } })
+}
+
+function unwrap({ error, results }: MigrationResultSet): MigrationResultSet {
+  if (error) throw new Error('migration failed', { cause: error })
+  return { results }
+}
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
+  return unwrap(await migrator(db).migrateToLatest())
+}
+
+/** Rolls back every migration (used by tests and `pnpm db:migrate --down`). */
+export async function migrateDownAll(db: Kysely<Database>): Promise<MigrationResultSet> {
+  return unwrap(await migrator(db).migrateTo(NO_MIGRATIONS))
+}
+
+function monthStart(d: Date): Date {
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1))
+}
+
+function partitionName(month: Date): string {
+  return `lead_events_p${month.getUTCFullYear()}${String(month.getUTCMonth() + 1).padStart(2, '0')}`
+}
+
+/**
+ * Creates the monthly partitions of `lead_events` that hold `instants`, when missing. Checked
+ * with to_regclass first: CREATE … PARTITION OF locks the parent even when the table exists.
+ */
+export async function ensurePartitions(db: Kysely<Database>, instants: Iterable<Date>): Promise<void> {
+  const months = new Map<string, Date>()
+  for (const t of instants) {
+    const m = monthStart(t)
+    months.set(partitionName(m), m)
+  }
+  for (const [name, m] of months) {
+    const { rows } = await sql<{ exists: boolean }>`select to_regclass(${name}) is not null as exists`.execute(db)
+    if (rows[0]?.exists) continue
+    const next = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1))
+    await sql`create table if not exists ${sql.id(name)} partition of lead_events
+      for values from (${sql.lit(m.toISOString())}) to (${sql.lit(next.toISOString())})`.execute(db)
+  }
+}
+
+/** Keeps the current month and the next `ahead` months partitioned, so ingest rarely runs DDL. */
+export async function ensureUpcomingPartitions(db: Kysely<Database>, now: Date, ahead = 2): Promise<void> {
+  const months: Date[] = []
+  for (let i = 0; i <= ahead; i++) {
+    months.push(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1)))
+  }
+  await ensurePartitions(db, months)
+}

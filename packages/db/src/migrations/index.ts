@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely'
+import * as init from './2026-11-25T0900_init.js'
+
+/** Every migration, keyed by its sortable name. Listed statically so bundling never loses one. */
+export const migrations: Record<string, Migration> = {
+  '2026-11-25T0900_init': init,
+}

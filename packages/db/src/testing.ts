@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { createDbClient, type DbClient, type DbKind } from './client.js'
+import { ensureUpcomingPartitions, migrateToLatest } from './migrate.js'
+
+export interface TestDb {
+  kind: DbKind
+  /** A migrated database of its own: a fresh in-memory PGlite, or a fresh schema on Postgres. */
+  open(opts?: { migrate?: boolean }): Promise<DbClient>
+}
+
+/**
+ * The databases every database test runs on: PGlite always, and the real Postgres too when
+ * `DATABASE_URL` is set (CI sets it). Use with `describe.each(testDatabases())`.
+ */
+export function testDatabases(): TestDb[] {
+  const url = process.env.DATABASE_URL
+  const targets: TestDb[] = [{ kind: 'pglite', open: (o) => openTest(undefined, o?.migrate ?? true) }]
+  if (url) targets.push({ kind: 'postgres', open: (o) => openTest(url, o?.migrate ?? true) })
+  return targets
+}
+
+async function openTest(url: string | undefined, migrate: boolean): Promise<DbClient> {
+  const schema = url ? `test_${randomBytes(6).toString('hex')}` : 'public'
+  const client = await createDbClient({ databaseUrl: url, schema, poolSize: 4 })
+  if (migrate) {
+    await migrateToLatest(client.db)
+    await ensureUpcomingPartitions(client.db, new Date())
+  }
+  if (!url) return client
+  return {
+    ...client,
+    close: async () => {
+      await client.close()
+      const admin = new pg.Client({ connectionString: url })
+      await admin.connect()
+      try {
+        await admin.query(`drop schema if exists "${schema}" cascade`)
+      } finally {
+        await admin.end()
+      }
+    },
+  }
+}
