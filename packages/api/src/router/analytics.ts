@@ -1,0 +1,14 @@
+import type { TRPCRouterRecord } from '@trpc/server'
+import { funnel } from './funnel.js'
+import { heatmap } from './heatmap.js'
+import { leaderboard } from './leaderboard.js'
+import { leadVolume } from './leadVolume.js'
+import { metrics } from './metrics.js'
+
+export const analyticsRouter = {
+  metrics,
+  leadVolume,
+  funnel,
+  heatmap,
+  leaderboard,
+} satisfies TRPCRouterRecord

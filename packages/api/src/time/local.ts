@@ -1,0 +1,106 @@
+import { DateTime } from 'luxon'
+
+/**
+ * Local-time arithmetic in an IANA zone, on epoch milliseconds. "Naive" values are local wall
+ * times written as if they were UTC, which makes calendar math plain integer math.
+ */
+
+const HOUR = 3_600_000
+const DAY = 86_400_000
+
+/** The zone's UTC offset at `ms`, in milliseconds. */
+export function offsetAt(ms: number, tz: string): number {
+  return DateTime.fromMillis(ms, { zone: tz }).offset * 60_000
+}
+
+export function toNaive(ms: number, tz: string): number {
+  return ms + offsetAt(ms, tz)
+}
+
+/**
+ * The instant whose local wall time is `naive`. A wall time skipped by a DST gap moves forward
+ * by the gap; one that occurs twice takes the earlier instant (Temporal's "compatible").
+ */
+export function fromNaive(naive: number, tz: string): number {
+  const before = offsetAt(naive - DAY, tz)
+  const after = offsetAt(naive + DAY, tz)
+  const candidates = [naive - before, naive - after].filter((ms) => toNaive(ms, tz) === naive)
+  if (candidates.length > 0) return Math.min(...candidates)
+  return naive - before
+}
+
+export type Unit = 'hour' | 'day' | 'week' | 'month' | 'quarter'
+
+/** Floors a naive time to the start of its unit (weeks start on Monday). */
+function floorNaive(naive: number, unit: Unit): number {
+  const d = new Date(naive)
+  switch (unit) {
+    case 'hour':
+      return Math.floor(naive / HOUR) * HOUR
+    case 'day':
+      return Math.floor(naive / DAY) * DAY
+    case 'week': {
+      const day = Math.floor(naive / DAY) * DAY
+      const isoDow = (new Date(day).getUTCDay() + 6) % 7
+      return day - isoDow * DAY
+    }
+    case 'month':
+      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)
+    case 'quarter':
+      return Date.UTC(d.getUTCFullYear(), Math.floor(d.getUTCMonth() / 3) * 3, 1)
+  }
+}
+
+/** Adds calendar units to a naive time. */
+function addNaive(naive: number, unit: Unit, n: number): number {
+  const d = new Date(naive)
+  switch (unit) {
+    case 'hour':
+      return naive + n * HOUR
+    case 'day':
+      return naive + n * DAY
+    case 'week':
+      return naive + 7 * n * DAY
+    case 'month':
+      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds())
+    case 'quarter':
+      return addNaive(naive, 'month', 3 * n)
+  }
+}
+
+/** Start of the local `unit` (hour, day, ISO week, month, quarter) holding `ms`. */
+export function startOf(ms: number, unit: Unit, tz: string): number {
+  if (unit === 'hour') {
+    // Subtracting the local minutes keeps the right instant in a repeated (fall-back) hour.
+    const naive = toNaive(ms, tz)
+    return ms - (((naive % HOUR) + HOUR) % HOUR)
+  }
+  return fromNaive(floorNaive(toNaive(ms, tz), unit), tz)
+}
+
+/** The first local unit boundary strictly after `ms`. */
+export function nextBoundary(ms: number, unit: Unit, tz: string): number {
+  if (unit === 'hour') return startOf(ms, 'hour', tz) + HOUR
+  return fromNaive(addNaive(floorNaive(toNaive(ms, tz), unit), unit, 1), tz)
+}
+
+/** Start of the local unit `n` units before the one holding `ms` (n ≥ 0). */
+export function startOfUnitsBefore(ms: number, unit: Unit, n: number, tz: string): number {
+  if (unit === 'hour') {
+    // Walk real local hours back, so a 23- or 25-hour day has 23 or 25 hourly buckets.
+    let t = startOf(ms, 'hour', tz)
+    for (let i = 0; i < n; i++) t = startOf(t - 1, 'hour', tz)
+    return t
+  }
+  return fromNaive(addNaive(floorNaive(toNaive(ms, tz), unit), unit, -n), tz)
+}
+
+/** Same local wall-clock time `days` calendar days away. */
+export function shiftWallClock(ms: number, days: number, tz: string): number {
+  return fromNaive(toNaive(ms, tz) + days * DAY, tz)
+}
+
+/** ISO 8601 with the zone's offset, e.g. 2026-03-08T00:00:00.000-05:00. */
+export function formatInstant(ms: number, tz: string): string {
+  return DateTime.fromMillis(ms, { zone: tz }).toFormat("yyyy-MM-dd'T'HH:mm:ss.SSSZZ")
+}
