@@ -1,3 +1,4 @@
 export * from './analytics.js'
 export * from './events.js'
 export * from './time.js'
+export * from './live.js'

@@ -1,0 +1,45 @@
+import { z } from 'zod'
+import { agentAction, entityId, leadStatus } from './events.js'
+import { metricsInput, metricsOutput } from './analytics.js'
+
+/**
+ * `assignment` is an addition to SPEC §4.6's four kinds: reassignments are activity too and a
+ * feed that hid them would disagree with the heatmap.
+ */
+export const ACTIVITY_KINDS = ['new_lead', 'status_change', 'agent_action', 'conversion', 'assignment'] as const
+
+/** One message of the live activity feed. `id` is the server cursor (strictly increasing). */
+export const activityMessage = z.object({
+  id: z.string(),
+  kind: z.enum(ACTIVITY_KINDS),
+  type: z.string(),
+  occurredAt: z.string(),
+  leadId: z.string().nullable(),
+  agentId: z.string().nullable(),
+  agentName: z.string().nullable(),
+  status: leadStatus.optional(),
+  action: agentAction.optional(),
+  summary: z.string(),
+})
+export type ActivityMessage = z.infer<typeof activityMessage>
+
+export const activityInput = z.object({
+  /** Resume after this cursor (tRPC sets it from the last `tracked()` id on reconnect). */
+  lastEventId: z.string().regex(/^\d{1,18}$/).nullish(),
+  agentId: entityId.optional(),
+  teamId: entityId.optional(),
+  /** Zone used to format `occurredAt`. */
+  tz: z.string().optional(),
+})
+export type ActivityInput = z.infer<typeof activityInput>
+
+/** Reads a client should refetch after events arrived. */
+export const READS = ['metrics', 'leadVolume', 'funnel', 'heatmap', 'leaderboard'] as const
+
+export const metricsLiveInput = metricsInput
+export const metricsLiveMessage = z.object({
+  metrics: metricsOutput,
+  /** Reads whose data changed since the previous message. */
+  invalidate: z.array(z.enum(READS)),
+})
+export type MetricsLiveMessage = z.infer<typeof metricsLiveMessage>
