@@ -1,5 +1,6 @@
 import type { Database } from '@leads/db'
 import type { Kysely } from 'kysely'
+import type { FeedHub } from './live/hub.js'
 
 /** Time source; injected so tests pin "now". */
 export interface Clock {
@@ -20,6 +21,8 @@ export interface ApiDeps {
   clock: Clock
   /** Zone used when a read does not name one (ORG_TIMEZONE). */
   orgTimezone: string
+  /** The process's live feed; null where nothing streams (scripts, some tests). */
+  live?: FeedHub | null
 }
 
 /** Inner context: what every procedure sees, whether called over HTTP, WebSocket or REST. */

@@ -1,4 +1,5 @@
 import type { TRPCRouterRecord } from '@trpc/server'
+import { activity, metricsLive } from './activity.js'
 import { funnel } from './funnel.js'
 import { heatmap } from './heatmap.js'
 import { leaderboard } from './leaderboard.js'
@@ -11,4 +12,6 @@ export const analyticsRouter = {
   funnel,
   heatmap,
   leaderboard,
+  activity,
+  metricsLive,
 } satisfies TRPCRouterRecord

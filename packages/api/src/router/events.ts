@@ -9,7 +9,9 @@ export const eventsRouter = {
     .input(ingestBatch)
     .output(ingestResult)
     .mutation(async ({ ctx, input }) => {
-      const { stored: _stored, ...summary } = await ingestEvents(ctx.db, input, new Date(ctx.clock.now()))
+      const { stored, ...summary } = await ingestEvents(ctx.db, input, new Date(ctx.clock.now()))
+      const maxSeq = stored.at(-1)?.seq
+      if (maxSeq !== undefined) await ctx.live?.published(maxSeq)
       return summary
     }),
 } satisfies TRPCRouterRecord

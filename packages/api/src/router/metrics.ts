@@ -1,4 +1,5 @@
-import { metricsInput, metricsOutput } from '@leads/contract'
+import { type MetricsInput, type MetricsOutput, metricsInput, metricsOutput } from '@leads/contract'
+import type { Context } from '../context.js'
 import { delta, kpis, relativeChange } from '../queries/metrics.js'
 import { agentsInScope, scopeOf } from '../queries/scope.js'
 import { formatInstant } from '../time/local.js'
@@ -7,10 +8,8 @@ import { publicProcedure } from '../trpc.js'
 
 const KPI_KEYS = ['totalLeads', 'conversionRate', 'avgResponseTimeSeconds', 'activeAgents'] as const
 
-export const metrics = publicProcedure
-  .input(metricsInput)
-  .output(metricsOutput)
-  .query(async ({ ctx, input }) => {
+/** The metrics read; shared by the query and the live subscription. */
+export async function computeMetrics(ctx: Context, input: MetricsInput): Promise<MetricsOutput> {
     const now = ctx.clock.now()
     const tz = input.tz ?? ctx.orgTimezone
     const custom = customWindow(input)
@@ -34,4 +33,9 @@ export const metrics = publicProcedure
       deltas: Object.fromEntries(KPI_KEYS.map((k) => [k, delta(cur[k], prev[k])])) as Record<(typeof KPI_KEYS)[number], number | null>,
       asOf: formatInstant(now, tz),
     }
-  })
+}
+
+export const metrics = publicProcedure
+  .input(metricsInput)
+  .output(metricsOutput)
+  .query(({ ctx, input }) => computeMetrics(ctx, input))

@@ -1,0 +1,78 @@
+import type pg from 'pg'
+
+/**
+ * Tells every API instance that events up to a cursor were committed. Messages carry only the
+ * cursor; subscribers read the events themselves, so a lost message costs latency, not data.
+ */
+export interface Bus {
+  publish(maxSeq: number): Promise<void>
+  /** Resolves once listening; the returned function stops it. */
+  subscribe(onMessage: (maxSeq: number) => void): Promise<() => Promise<void>>
+}
+
+/** One process: listeners are called directly. */
+export class InProcessBus implements Bus {
+  private readonly listeners = new Set<(maxSeq: number) => void>()
+
+  async publish(maxSeq: number): Promise<void> {
+    for (const l of this.listeners) l(maxSeq)
+  }
+
+  async subscribe(onMessage: (maxSeq: number) => void) {
+    this.listeners.add(onMessage)
+    return async () => {
+      this.listeners.delete(onMessage)
+    }
+  }
+}
+
+export const CHANNEL = 'lead_events'
+
+/**
+ * Postgres LISTEN/NOTIFY: a dedicated connection listens; publishing uses the pool. A dropped
+ * listener reconnects with backoff and reports a catch-up message, so nothing is missed.
+ */
+export class PostgresBus implements Bus {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly connect: () => pg.Client,
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {}
+
+  async publish(maxSeq: number): Promise<void> {
+    await this.pool.query('select pg_notify($1, $2)', [CHANNEL, String(maxSeq)])
+  }
+
+  async subscribe(onMessage: (maxSeq: number) => void) {
+    let stopped = false
+    let client: pg.Client | null = null
+    let retry: NodeJS.Timeout | null = null
+    const listen = async (delay: number): Promise<void> => {
+      if (stopped) return
+      const c = this.connect()
+      c.on('notification', (n) => onMessage(Number(n.payload ?? 0)))
+      c.on('error', (err) => {
+        this.onError(err)
+        c.end().catch(() => {})
+        if (client === c) client = null
+        if (!stopped) retry = setTimeout(() => void listen(Math.min(delay * 2, 5_000)), delay)
+      })
+      try {
+        await c.connect()
+        await c.query(`listen ${CHANNEL}`)
+        client = c
+        onMessage(0) // catch up on anything committed while not listening
+      } catch (err) {
+        this.onError(err)
+        c.end().catch(() => {})
+        if (!stopped) retry = setTimeout(() => void listen(Math.min(delay * 2, 5_000)), delay)
+      }
+    }
+    await listen(100)
+    return async () => {
+      stopped = true
+      if (retry) clearTimeout(retry)
+      await client?.end().catch(() => {})
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import type { LeadEvent } from '@leads/contract'
+import { testDatabases } from '@leads/db/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createInnerContext } from '../context.js'
+import { createCaller } from '../root.js'
+import { InProcessBus } from './bus.js'
+import { FeedHub } from './hub.js'
+
+const NOW = Date.parse('2026-06-15T12:00:00Z')
+let n = 0
+const action = (lead: string): LeadEvent => ({
+  id: `ev-${++n}`,
+  type: 'agent.action',
+  occurredAt: new Date(NOW - 60_000).toISOString(),
+  leadId: lead,
+  agentId: 'a1',
+  action: 'call',
+})
+
+/** Reads `count` messages from a subscription, then stops it. */
+async function take(iterable: AsyncIterable<unknown>, count: number, controller: AbortController) {
+  const out: { id: string; data: { id: string } }[] = []
+  for await (const m of iterable) {
+    // A server-side caller yields tracked() envelopes as [id, data, marker].
+    const [id, data] = m as [string, { id: string }]
+    out.push({ id, data })
+    if (out.length === count) break
+  }
+  controller.abort()
+  return out
+}
+
+describe.each(testDatabases())('live feed on $kind', ({ open }) => {
+  let client: Awaited<ReturnType<typeof open>>
+  let hub: FeedHub
+  let caller: ReturnType<typeof createCaller>
+  beforeAll(async () => {
+    client = await open()
+    hub = new FeedHub(client.db, new InProcessBus(), { maxBuffer: 50 })
+    await hub.start()
+    caller = createCaller(createInnerContext({ db: client.db, clock: { now: () => NOW }, orgTimezone: 'UTC', live: hub }))
+  })
+  afterAll(async () => {
+    await hub?.stop()
+    await client?.close()
+  })
+
+  it('delivers events ingested after subscribing, in cursor order', async () => {
+    const ac = new AbortController()
+    const sub = await caller.analytics.activity({}, { signal: ac.signal })
+    const got = take(sub as AsyncIterable<unknown>, 3, ac)
+    await new Promise((r) => setTimeout(r, 50))
+    await caller.events.ingest([action('L1'), action('L2')])
+    await caller.events.ingest([action('L3')])
+    const msgs = await got
+    const ids = msgs.map((m) => Number(m.id))
+    expect(ids).toEqual([...ids].sort((a, b) => a - b))
+    expect(msgs.map((m) => m.data.id)).toEqual(msgs.map((m) => m.id))
+  })
+
+  it('replays exactly the missed events after a cursor, then continues live', async () => {
+    const first = [action('L1'), action('L2')]
+    await caller.events.ingest(first)
+    const cursor = hub.lastSeq
+    await caller.events.ingest([action('L4'), action('L5')]) // missed while "disconnected"
+    const ac = new AbortController()
+    const sub = await caller.analytics.activity({ lastEventId: String(cursor) }, { signal: ac.signal })
+    const got = take(sub as AsyncIterable<unknown>, 3, ac)
+    await new Promise((r) => setTimeout(r, 50))
+    await caller.events.ingest([action('L6')])
+    const msgs = await got
+    expect(msgs.map((m) => Number(m.id))).toEqual([cursor + 1, cursor + 2, cursor + 3])
+  })
+
+  it('closes a subscriber that falls too far behind instead of buffering without bound', async () => {
+    const q = hub.subscribe()
+    await caller.events.ingest(Array.from({ length: 60 }, (_, i) => action(`S${i}`)))
+    await new Promise((r) => setTimeout(r, 100))
+    await expect(q.take()).rejects.toThrow(/fell more than 50/)
+    expect(hub.subscriberCount).toBe(0)
+  })
+})

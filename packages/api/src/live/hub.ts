@@ -1,0 +1,160 @@
+import type { Database } from '@leads/db'
+import { type Kysely, sql } from 'kysely'
+import type { Bus } from './bus.js'
+import { type FeedItem, readFeed } from './messages.js'
+
+const PAGE = 500
+
+/** Thrown into a subscriber that fell too far behind; it resumes by cursor on reconnect. */
+export class SlowConsumerError extends Error {
+  constructor(readonly limit: number) {
+    super(`subscriber fell more than ${limit} messages behind; reconnect with lastEventId to resume`)
+  }
+}
+
+/**
+ * One per process: learns of new events from the bus (its own ingests, other instances via
+ * Postgres NOTIFY or Redis), reads them from the database once, and fans them out to every
+ * local subscriber. Readers never see gaps: the database is the source, the bus only says "look".
+ */
+export class FeedHub {
+  private cursor = 0
+  private readonly subscribers = new Set<Queue>()
+  private readonly changeListeners = new Set<() => void>()
+  private fetching: Promise<void> | null = null
+  private again = false
+  private unsubscribeBus: (() => Promise<void>) | null = null
+  stats = { delivered: 0, dropped: 0 }
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly bus: Bus,
+    private readonly opts: { maxBuffer?: number; onError?: (err: unknown) => void } = {},
+  ) {}
+
+  async start(): Promise<void> {
+    const { rows } = await sql<{ seq: number | null }>`select max(seq)::int8 as seq from lead_event_ids`.execute(this.db)
+    this.cursor = Number(rows[0]?.seq ?? 0)
+    this.unsubscribeBus = await this.bus.subscribe(() => this.poke())
+  }
+
+  async stop(): Promise<void> {
+    await this.unsubscribeBus?.()
+    for (const q of this.subscribers) q.close()
+    this.subscribers.clear()
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size
+  }
+
+  get lastSeq(): number {
+    return this.cursor
+  }
+
+  /** Called after a local ingest commits: tell every instance, and fetch now. */
+  async published(maxSeq: number): Promise<void> {
+    if (maxSeq <= this.cursor) return
+    this.poke()
+    await this.bus.publish(maxSeq)
+  }
+
+  /** Registers a listener for "data changed" (used by live metrics). */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener)
+    return () => this.changeListeners.delete(listener)
+  }
+
+  /** A bounded queue receiving every item dispatched from now on. */
+  subscribe(): Queue {
+    const q = new Queue(this.opts.maxBuffer ?? 10_000, () => this.subscribers.delete(q))
+    this.subscribers.add(q)
+    return q
+  }
+
+  private poke(): void {
+    if (this.fetching) {
+      this.again = true
+      return
+    }
+    this.fetching = this.drain()
+      .catch((err) => this.opts.onError?.(err))
+      .finally(() => {
+        this.fetching = null
+        if (this.again) {
+          this.again = false
+          this.poke()
+        }
+      })
+  }
+
+  private async drain(): Promise<void> {
+    let changed = false
+    // Read the top cursor first: everything up to it is committed (ingest commits in cursor
+    // order), so the page read below cannot miss an event that commits meanwhile.
+    const { rows } = await sql<{ seq: number | null }>`select max(seq)::int8 as seq from lead_event_ids`.execute(this.db)
+    const top = Number(rows[0]?.seq ?? 0)
+    while (this.cursor < top) {
+      const items = await readFeed(this.db, this.cursor, PAGE, top)
+      for (const item of items) {
+        for (const q of this.subscribers) q.push(item)
+        this.stats.delivered += this.subscribers.size
+      }
+      changed = true
+      // agent.upserted events are not activity but still move the cursor.
+      this.cursor = items.length < PAGE ? top : items.at(-1)!.seq
+    }
+    if (changed) for (const l of this.changeListeners) l()
+  }
+}
+
+/** A subscriber's buffer: bounded so a slow consumer cannot grow server memory. */
+export class Queue {
+  private items: FeedItem[] = []
+  private wake: (() => void) | null = null
+  private failure: Error | null = null
+  private closed = false
+
+  constructor(
+    private readonly limit: number,
+    private readonly onClose: () => void,
+  ) {}
+
+  push(item: FeedItem): void {
+    if (this.closed) return
+    if (this.items.length >= this.limit) {
+      this.failure = new SlowConsumerError(this.limit)
+      this.items = []
+      this.close()
+      return
+    }
+    this.items.push(item)
+    this.wake?.()
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.onClose()
+    this.wake?.()
+  }
+
+  get size(): number {
+    return this.items.length
+  }
+
+  /** Waits for items; returns [] when closed (throws if closed for falling behind). */
+  async take(signal?: AbortSignal): Promise<FeedItem[]> {
+    if (this.items.length === 0 && !this.closed && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve
+        signal?.addEventListener('abort', () => resolve(), { once: true })
+      })
+      this.wake = null
+    }
+    if (this.failure) throw this.failure
+    const out = this.items
+    this.items = []
+    return out
+  }
+}
