@@ -1,5 +1,6 @@
 import type { Database } from '@leads/db'
 import type { Kysely } from 'kysely'
+import type { ReadCache } from './cache/cache.js'
 import type { FeedHub } from './live/hub.js'
 
 /** Time source; injected so tests pin "now". */
@@ -23,6 +24,8 @@ export interface ApiDeps {
   orgTimezone: string
   /** The process's live feed; null where nothing streams (scripts, some tests). */
   live?: FeedHub | null
+  /** Read cache; null or absent turns caching off (benchmarks measure both). */
+  cache?: ReadCache | null
 }
 
 /** Inner context: what every procedure sees, whether called over HTTP, WebSocket or REST. */

@@ -1,4 +1,10 @@
-import { type ActivityMessage, activityInput, type MetricsLiveMessage, metricsLiveInput, READS } from '@leads/contract'
+import {
+  type ActivityMessage,
+  activityInput,
+  type MetricsLiveMessage,
+  metricsLiveInput,
+  READS,
+} from '@leads/contract'
 import { TRPCError, tracked } from '@trpc/server'
 import type { Context } from '../context.js'
 import { feedFilter } from '../live/filter.js'
@@ -16,20 +22,29 @@ const METRICS_MIN_INTERVAL_MS = 1_000
 const METRICS_HEARTBEAT_MS = 30_000
 
 function hubOf(ctx: Context): FeedHub {
-  if (!ctx.live) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'the live feed is not running' })
+  if (!ctx.live)
+    throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'the live feed is not running' })
   return ctx.live
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t)
-      resolve()
-    }, { once: true })
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t)
+        resolve()
+      },
+      { once: true },
+    )
   })
 
-export const activity = publicProcedure.input(activityInput).subscription(async function* ({ ctx, input, signal }) {
+export const activity = publicProcedure.input(activityInput).subscription(async function* ({
+  ctx,
+  input,
+  signal,
+}) {
   const hub = hubOf(ctx)
   // Listen first, then replay: anything dispatched during the replay is queued, and the cursor
   // check drops what the replay already sent — no gap, no duplicate.
@@ -65,7 +80,11 @@ export const activity = publicProcedure.input(activityInput).subscription(async 
   }
 })
 
-export const metricsLive = publicProcedure.input(metricsLiveInput).subscription(async function* ({ ctx, input, signal }) {
+export const metricsLive = publicProcedure.input(metricsLiveInput).subscription(async function* ({
+  ctx,
+  input,
+  signal,
+}) {
   const hub = hubOf(ctx)
   let dirty = false
   let wake: (() => void) | null = null

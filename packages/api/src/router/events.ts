@@ -11,7 +11,11 @@ export const eventsRouter = {
     .mutation(async ({ ctx, input }) => {
       const { stored, ...summary } = await ingestEvents(ctx.db, input, new Date(ctx.clock.now()))
       const maxSeq = stored.at(-1)?.seq
-      if (maxSeq !== undefined) await ctx.live?.published(maxSeq)
+      if (maxSeq !== undefined) {
+        // Invalidate before answering, so a read right after this response sees the events.
+        await ctx.cache?.invalidate()
+        await ctx.live?.published(maxSeq)
+      }
       return summary
     }),
 } satisfies TRPCRouterRecord

@@ -3,24 +3,27 @@ import { heatmapCells } from '../queries/heatmap.js'
 import { agentsInScope, scopeOf } from '../queries/scope.js'
 import { formatInstant } from '../time/local.js'
 import { customWindow, lastDays } from '../time/windows.js'
+import { TTL_MS, withCache } from '../cache/middleware.js'
 import { publicProcedure } from '../trpc.js'
 
 export const heatmap = publicProcedure
   .input(heatmapInput)
   .output(heatmapOutput)
-  .query(async ({ ctx, input }) => {
-    const now = ctx.clock.now()
-    const tz = input.tz ?? ctx.orgTimezone
-    const custom = customWindow(input)
-    const period = input.period ?? 'week'
-    const w = custom ?? lastDays(now, period === 'week' ? 7 : 30, tz)
-    const cells = await heatmapCells(ctx.db, w, tz, scopeOf(await agentsInScope(ctx.db, input)))
-    return {
-      tz,
-      period: custom ? 'custom' : period,
-      range: { from: formatInstant(w.from, tz), to: formatInstant(w.to, tz) },
-      max: cells.reduce((m, c) => Math.max(m, c.count), 0),
-      cells,
-      asOf: formatInstant(now, tz),
-    }
-  })
+  .query(({ ctx, input }) =>
+    withCache(ctx, 'heatmap', input, TTL_MS.default, async () => {
+      const now = ctx.clock.now()
+      const tz = input.tz ?? ctx.orgTimezone
+      const custom = customWindow(input)
+      const period = input.period ?? 'week'
+      const w = custom ?? lastDays(now, period === 'week' ? 7 : 30, tz)
+      const cells = await heatmapCells(ctx.db, w, tz, scopeOf(await agentsInScope(ctx.db, input)))
+      return {
+        tz,
+        period: custom ? 'custom' : period,
+        range: { from: formatInstant(w.from, tz), to: formatInstant(w.to, tz) },
+        max: cells.reduce((m, c) => Math.max(m, c.count), 0),
+        cells,
+        asOf: formatInstant(now, tz),
+      }
+    }),
+  )

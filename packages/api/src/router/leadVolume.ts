@@ -3,6 +3,7 @@ import { volumeSeries } from '../queries/leadVolume.js'
 import { agentsInScope, scopeOf } from '../queries/scope.js'
 import { formatInstant, startOf, startOfUnitsBefore } from '../time/local.js'
 import { bucketStarts, customWindow, defaultInterval } from '../time/windows.js'
+import { TTL_MS, withCache } from '../cache/middleware.js'
 import { publicProcedure } from '../trpc.js'
 
 const PERIODS = {
@@ -14,32 +15,34 @@ const PERIODS = {
 export const leadVolume = publicProcedure
   .input(leadVolumeInput)
   .output(leadVolumeOutput)
-  .query(async ({ ctx, input }) => {
-    const now = ctx.clock.now()
-    const tz = input.tz ?? ctx.orgTimezone
-    const custom = customWindow(input)
-    let from: number
-    let to: number
-    let interval: Interval
-    if (custom) {
-      ;({ from, to } = custom)
-      interval = input.interval ?? defaultInterval(from, to)
-    } else {
-      const p = PERIODS[input.period ?? '24h']
-      to = now
-      from = startOfUnitsBefore(now, p.unit, p.count - 1, tz)
-      interval = input.interval ?? p.interval
-      if (input.interval !== undefined) from = startOf(from, interval, tz)
-    }
-    const starts = bucketStarts(from, to, interval, tz)
-    const agentIds = await agentsInScope(ctx.db, input)
-    const series = await volumeSeries(ctx.db, starts, to, scopeOf(agentIds))
-    return {
-      tz,
-      period: custom ? 'custom' : (input.period ?? '24h'),
-      interval,
-      range: { from: formatInstant(from, tz), to: formatInstant(to, tz) },
-      buckets: starts.map((s, i) => ({ start: formatInstant(s, tz), ...series[i]! })),
-      asOf: formatInstant(now, tz),
-    }
-  })
+  .query(({ ctx, input }) =>
+    withCache(ctx, 'leadVolume', input, TTL_MS.default, async () => {
+      const now = ctx.clock.now()
+      const tz = input.tz ?? ctx.orgTimezone
+      const custom = customWindow(input)
+      let from: number
+      let to: number
+      let interval: Interval
+      if (custom) {
+        ;({ from, to } = custom)
+        interval = input.interval ?? defaultInterval(from, to)
+      } else {
+        const p = PERIODS[input.period ?? '24h']
+        to = now
+        from = startOfUnitsBefore(now, p.unit, p.count - 1, tz)
+        interval = input.interval ?? p.interval
+        if (input.interval !== undefined) from = startOf(from, interval, tz)
+      }
+      const starts = bucketStarts(from, to, interval, tz)
+      const agentIds = await agentsInScope(ctx.db, input)
+      const series = await volumeSeries(ctx.db, starts, to, scopeOf(agentIds))
+      return {
+        tz,
+        period: custom ? 'custom' : (input.period ?? '24h'),
+        interval,
+        range: { from: formatInstant(from, tz), to: formatInstant(to, tz) },
+        buckets: starts.map((s, i) => ({ start: formatInstant(s, tz), ...series[i]! })),
+        asOf: formatInstant(now, tz),
+      }
+    }),
+  )

@@ -4,38 +4,49 @@ import { delta, kpis, relativeChange } from '../queries/metrics.js'
 import { agentsInScope, scopeOf } from '../queries/scope.js'
 import { formatInstant } from '../time/local.js'
 import { customWindow, precedingWindow, todaySoFar } from '../time/windows.js'
+import { TTL_MS, withCache } from '../cache/middleware.js'
 import { publicProcedure } from '../trpc.js'
 
 const KPI_KEYS = ['totalLeads', 'conversionRate', 'avgResponseTimeSeconds', 'activeAgents'] as const
 
 /** The metrics read; shared by the query and the live subscription. */
 export async function computeMetrics(ctx: Context, input: MetricsInput): Promise<MetricsOutput> {
-    const now = ctx.clock.now()
-    const tz = input.tz ?? ctx.orgTimezone
-    const custom = customWindow(input)
-    const { current, previous } = custom
-      ? { current: custom, previous: precedingWindow(custom) }
-      : todaySoFar(now, tz)
-    const agentIds = await agentsInScope(ctx.db, input)
-    const scope = scopeOf(agentIds)
-    const [cur, prev] = await Promise.all([
-      kpis(ctx.db, current, agentIds, scope),
-      kpis(ctx.db, previous, agentIds, scope),
-    ])
-    const fmt = (w: { from: number; to: number }) => ({ from: formatInstant(w.from, tz), to: formatInstant(w.to, tz) })
-    return {
-      tz,
-      period: fmt(current),
-      previousPeriod: fmt(previous),
-      ...cur,
-      previous: prev,
-      changes: Object.fromEntries(KPI_KEYS.map((k) => [k, relativeChange(cur[k], prev[k])])) as Record<(typeof KPI_KEYS)[number], number | null>,
-      deltas: Object.fromEntries(KPI_KEYS.map((k) => [k, delta(cur[k], prev[k])])) as Record<(typeof KPI_KEYS)[number], number | null>,
-      asOf: formatInstant(now, tz),
-    }
+  const now = ctx.clock.now()
+  const tz = input.tz ?? ctx.orgTimezone
+  const custom = customWindow(input)
+  const { current, previous } = custom
+    ? { current: custom, previous: precedingWindow(custom) }
+    : todaySoFar(now, tz)
+  const agentIds = await agentsInScope(ctx.db, input)
+  const scope = scopeOf(agentIds)
+  const [cur, prev] = await Promise.all([
+    kpis(ctx.db, current, agentIds, scope),
+    kpis(ctx.db, previous, agentIds, scope),
+  ])
+  const fmt = (w: { from: number; to: number }) => ({
+    from: formatInstant(w.from, tz),
+    to: formatInstant(w.to, tz),
+  })
+  return {
+    tz,
+    period: fmt(current),
+    previousPeriod: fmt(previous),
+    ...cur,
+    previous: prev,
+    changes: Object.fromEntries(
+      KPI_KEYS.map((k) => [k, relativeChange(cur[k], prev[k])]),
+    ) as Record<(typeof KPI_KEYS)[number], number | null>,
+    deltas: Object.fromEntries(KPI_KEYS.map((k) => [k, delta(cur[k], prev[k])])) as Record<
+      (typeof KPI_KEYS)[number],
+      number | null
+    >,
+    asOf: formatInstant(now, tz),
+  }
 }
 
 export const metrics = publicProcedure
   .input(metricsInput)
   .output(metricsOutput)
-  .query(({ ctx, input }) => computeMetrics(ctx, input))
+  .query(({ ctx, input }) =>
+    withCache(ctx, 'metrics', input, TTL_MS.metrics, () => computeMetrics(ctx, input)),
+  )

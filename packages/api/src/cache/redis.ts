@@ -1,0 +1,63 @@
+import type { Redis } from 'ioredis'
+import { MemoryCache, type ReadCache } from './cache.js'
+
+const GEN_KEY = 'leads:cache:gen'
+const PREFIX = 'leads:cache:'
+
+/**
+ * Shared cache for several instances. When Redis is unreachable every call falls back to an
+ * in-process cache (reported through `onError`), so a Redis outage costs speed, never a 5xx.
+ */
+export class RedisCache implements ReadCache {
+  readonly kind = 'redis'
+  private readonly fallback = new MemoryCache()
+  stats = { hits: 0, misses: 0 }
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {}
+
+  private async attempt<T>(op: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+    if (this.redis.status !== 'ready') return fallback()
+    try {
+      return await op()
+    } catch (err) {
+      this.onError(err)
+      return fallback()
+    }
+  }
+
+  async get(key: string): Promise<string | null> {
+    const value = await this.attempt(() => this.redis.get(PREFIX + key), () => this.fallback.get(key))
+    if (value === null) this.stats.misses++
+    else this.stats.hits++
+    return value
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.attempt(
+      async () => {
+        await this.redis.set(PREFIX + key, value, 'PX', ttlMs)
+      },
+      () => this.fallback.set(key, value, ttlMs),
+    )
+  }
+
+  async generation(): Promise<number> {
+    return this.attempt(
+      async () => Number((await this.redis.get(GEN_KEY)) ?? 0),
+      () => this.fallback.generation(),
+    )
+  }
+
+  async invalidate(): Promise<void> {
+    await this.fallback.invalidate()
+    await this.attempt(
+      async () => {
+        await this.redis.incr(GEN_KEY)
+      },
+      async () => {},
+    )
+  }
+}

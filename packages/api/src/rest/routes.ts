@@ -1,0 +1,120 @@
+import {
+  funnelInput,
+  funnelOutput,
+  heatmapInput,
+  heatmapOutput,
+  leaderboardInput,
+  leaderboardOutput,
+  leadVolumeInput,
+  leadVolumeOutput,
+  metricsInput,
+  metricsOutput,
+} from '@leads/contract'
+import type { z } from 'zod'
+import type { createCaller } from '../root.js'
+import { parseQuery } from './query.js'
+
+export type Caller = ReturnType<typeof createCaller>
+
+/** A GET path answered by one analytics procedure; the OpenAPI document is built from the same table. */
+export interface ReadRoute {
+  path: string
+  operationId: string
+  summary: string
+  description: string
+  input: z.ZodObject
+  output: z.ZodType
+  /** The component name of the output schema in the OpenAPI document. */
+  outputName: string
+  /** Parses the query string with `input` and calls the procedure. */
+  run(caller: Caller, query: URLSearchParams): Promise<unknown>
+}
+
+function read<I extends z.ZodObject, O extends z.ZodType>(route: {
+  path: string
+  operationId: string
+  summary: string
+  description: string
+  input: I
+  output: O
+  outputName: string
+  call: (caller: Caller, input: z.output<I>) => Promise<z.output<O>>
+}): ReadRoute {
+  const { call, ...meta } = route
+  return { ...meta, run: (caller, query) => call(caller, parseQuery(query, route.input)) }
+}
+
+export const READ_ROUTES: readonly ReadRoute[] = [
+  read({
+    path: '/api/analytics/metrics',
+    operationId: 'metrics',
+    summary: 'Headline KPIs with period-over-period change',
+    description:
+      'Total leads, conversion rate, average first-response time and active agents for the window ' +
+      '(default: today so far in `tz`), compared with the previous window (yesterday up to the same ' +
+      'time, or the preceding span of a custom range): `changes` are relative changes in percent ' +
+      '(null when the previous value is 0 or null), `deltas` absolute differences.',
+    input: metricsInput,
+    output: metricsOutput,
+    outputName: 'MetricsOutput',
+    call: (c, input) => c.analytics.metrics(input),
+  }),
+  read({
+    path: '/api/analytics/lead-volume',
+    operationId: 'leadVolume',
+    summary: 'New leads and conversions per time bucket',
+    description:
+      'Buckets oldest first, gap-filled with zeros; the last bucket is the current, partial one. ' +
+      'Defaults: `24h` → 24 hourly buckets, `7d` → 7 daily, `30d` → 30 daily. `start` is ISO 8601 ' +
+      'with the offset of `tz`.',
+    input: leadVolumeInput,
+    output: leadVolumeOutput,
+    outputName: 'LeadVolumeOutput',
+    call: (c, input) => c.analytics.leadVolume(input),
+  }),
+  read({
+    path: '/api/analytics/conversion-funnel',
+    operationId: 'funnel',
+    summary: 'Pipeline funnel for the cohort of leads created in the window',
+    description:
+      'Five stages in pipeline order (default window: this month). `count` is the number of cohort ' +
+      'leads whose furthest stage is at least that stage, so counts never increase.',
+    input: funnelInput,
+    output: funnelOutput,
+    outputName: 'FunnelOutput',
+    call: (c, input) => c.analytics.funnel(input),
+  }),
+  read({
+    path: '/api/analytics/activity-heatmap',
+    operationId: 'heatmap',
+    summary: 'Activity by local weekday and hour',
+    description:
+      'All 168 cells for the last 7 (`week`) or 30 (`month`) calendar days including today; ' +
+      '`dayOfWeek` 0 = Monday … 6 = Sunday and `hour` 0–23, both local to `tz`.',
+    input: heatmapInput,
+    output: heatmapOutput,
+    outputName: 'HeatmapOutput',
+    call: (c, input) => c.analytics.heatmap(input),
+  }),
+  read({
+    path: '/api/analytics/leaderboard',
+    operationId: 'leaderboard',
+    summary: 'Agents ranked by conversions',
+    description:
+      'Agents with any assignment or action in the window, ordered by converted leads (desc), ' +
+      'conversion rate (desc, nulls last), average response time (asc, nulls last), agent id. ' +
+      '`trend.previousRank` is the rank in the previous period of the same kind; `trend.series` the ' +
+      "agent's conversions per day for the 7 days ending today. Paged with `limit` (≤ 500, default " +
+      '50) and `offset`; `total` counts every ranked agent.',
+    input: leaderboardInput,
+    output: leaderboardOutput,
+    outputName: 'LeaderboardOutput',
+    call: (c, input) => c.analytics.leaderboard(input),
+  }),
+]
+
+export const EVENTS_PATH = '/api/events'
+export const OPENAPI_PATH = '/api/openapi.json'
+export const DOCS_PATH = '/api/docs'
+/** Served by the live feed (WebSocket and SSE), not by this adapter. */
+export const ACTIVITY_STREAM_PATH = '/api/analytics/activity-stream'
