@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import type { Redis } from 'ioredis'
 
 /**
  * Tells every API instance that events up to a cursor were committed. Messages carry only the
@@ -73,6 +74,35 @@ export class PostgresBus implements Bus {
       stopped = true
       if (retry) clearTimeout(retry)
       await client?.end().catch(() => {})
+    }
+  }
+}
+
+/** Redis pub/sub: one subscriber connection per process; ioredis reconnects by itself. */
+export class RedisBus implements Bus {
+  constructor(
+    private readonly redis: Redis,
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {}
+
+  async publish(maxSeq: number): Promise<void> {
+    try {
+      await this.redis.publish(CHANNEL, String(maxSeq))
+    } catch (err) {
+      // Other instances catch up on their next message or reconnect; local delivery is direct.
+      this.onError(err)
+    }
+  }
+
+  async subscribe(onMessage: (maxSeq: number) => void) {
+    const sub = this.redis.duplicate()
+    sub.on('error', this.onError)
+    sub.on('message', (_channel: string, payload: string) => onMessage(Number(payload)))
+    // After a reconnect, catch up on whatever was published while disconnected.
+    sub.on('ready', () => onMessage(0))
+    await sub.subscribe(CHANNEL)
+    return async () => {
+      sub.disconnect()
     }
   }
 }

@@ -127,7 +127,7 @@ export function timeline(spec: TimelineSpec): RawBuilder<Record<string, unknown>
   }
 
   if (parts.length === 0) {
-    return sql`select null::timestamptz as t, null::text as agent_id, ${cols(() => undefined)} where false`
+    return sql`(select null::timestamptz as t, null::text as agent_id, ${cols(() => undefined)} where false)`
   }
   return sql`(${sql.join(parts, sql` union all `)})`
 }

@@ -33,7 +33,7 @@ export const leadVolume = publicProcedure
         interval = input.interval ?? p.interval
         if (input.interval !== undefined) from = startOf(from, interval, tz)
       }
-      const starts = bucketStarts(from, to, interval, tz)
+      const starts = bucketStarts(from, to, interval, tz, !custom)
       const agentIds = await agentsInScope(ctx.db, input)
       const series = await volumeSeries(ctx.db, starts, to, scopeOf(agentIds))
       return {

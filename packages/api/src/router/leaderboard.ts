@@ -64,7 +64,7 @@ export const leaderboard = publicProcedure
       const week = lastDays(now, 7, tz)
       const [profiles, series] = await Promise.all([
         agentProfiles(ctx.db, ids),
-        conversionSeries(ctx.db, bucketStarts(week.from, week.to, 'day', tz), now, ids),
+        conversionSeries(ctx.db, bucketStarts(week.from, week.to, 'day', tz, true), now, ids),
       ])
       const prevRank = new Map(prevRows.map((r, i) => [r.agentId, i + 1]))
       const fmt = (w: Range, open = false) => ({

@@ -54,11 +54,12 @@ export class TooManyBuckets extends Error {
 
 /**
  * Bucket starts covering [from, to): `from`, then every local `interval` boundary inside.
- * The last bucket ends at `to` (partial when `to` is now).
+ * The last bucket ends at `to`. With `throughNow`, `to` is now and the bucket holding it is
+ * always listed — even when now is exactly on its boundary and the bucket is still empty.
  */
-export function bucketStarts(from: number, to: number, interval: Interval, tz: string): number[] {
+export function bucketStarts(from: number, to: number, interval: Interval, tz: string, throughNow = false): number[] {
   const starts = [from]
-  for (let t = nextBoundary(from, interval, tz); t < to; t = nextBoundary(t, interval, tz)) {
+  for (let t = nextBoundary(from, interval, tz); t < to || (throughNow && t === to); t = nextBoundary(t, interval, tz)) {
     starts.push(t)
     if (starts.length > MAX_BUCKETS) throw new TooManyBuckets(starts.length)
   }

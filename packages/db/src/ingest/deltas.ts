@@ -39,9 +39,6 @@ export class Deltas {
     if (e.type === 'agent.upserted') return
     this.add(e.occurredAt, e.agentId, 'activity', 1)
     if (e.type === 'agent.action') this.add(e.occurredAt, e.agentId, 'actions', 1)
-    if (e.type === 'lead.assigned' || (e.type === 'lead.created' && e.agentId !== null)) {
-      this.add(e.occurredAt, e.agentId, 'assignments', 1)
-    }
     if (e.type === 'lead.status_changed') {
       this.add(e.occurredAt, e.agentId, 'status_changes', 1)
       this.add(e.occurredAt, e.agentId, `moved_${e.status}` as Counter, 1)
@@ -50,6 +47,7 @@ export class Deltas {
 
   /** Per-lead counters: `sign` −1 removes a lead's old contribution, +1 adds its new one. */
   addLead(f: LeadFacts, sign: 1 | -1): void {
+    for (const a of f.assignments) this.add(a.at, a.agentId, 'assignments', sign)
     if (f.createdAt !== null) {
       this.add(f.createdAt, f.firstAgentId, 'leads_created', sign)
       for (const stage of FUNNEL_STAGES_AFTER_NEW) {

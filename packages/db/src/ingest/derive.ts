@@ -70,8 +70,10 @@ export function deriveLead(unsorted: readonly LeadEventFacts[]): LeadFacts {
   let furthest = 0
 
   for (const e of events) {
-    const assignedTo = e.type === 'lead.assigned' || e.type === 'lead.created' ? e.agentId : null
-    if (e.type === 'lead.created' && facts.createdAt === null) {
+    // Only the lead's first lead.created counts; a repeated one is activity, not an assignment.
+    const isCreation = e.type === 'lead.created' && facts.createdAt === null
+    const assignedTo = e.type === 'lead.assigned' || isCreation ? e.agentId : null
+    if (isCreation) {
       facts.createdAt = e.occurredAt
       facts.firstAgentId = e.agentId
       facts.source = e.source
