@@ -8,8 +8,11 @@ const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     const cause = error.cause
+    // The cause of an internal error is logged by the server, never shown to the client.
+    const internal = error.code === 'INTERNAL_SERVER_ERROR'
     return {
       ...shape,
+      message: internal ? 'internal error' : shape.message,
       data: {
         ...shape.data,
         stack: undefined,
@@ -19,11 +22,22 @@ const t = initTRPC.context<Context>().create({
   },
 })
 
+/** Postgres "time zone not recognized": a name the runtime knows but the database does not. */
+function isUnknownZone(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | undefined
+  return e?.code === '22023' && /time zone/.test(e.message ?? '')
+}
+
 /** Domain errors thrown by queries become client errors, never 500s. */
 const mapDomainErrors = t.middleware(async ({ next }) => {
   const result = await next()
-  if (!result.ok && result.error.cause instanceof TooManyBuckets) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: result.error.cause.message, cause: result.error.cause })
+  if (result.ok) return result
+  const cause = result.error.cause
+  if (cause instanceof TooManyBuckets) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause })
+  }
+  if (isUnknownZone(cause)) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: 'unknown IANA time zone', cause })
   }
   return result
 })

@@ -20,15 +20,21 @@ export const MAX_BATCH_BYTES = 5 * 1024 * 1024
 export const EARLIEST_EVENT_TIME = '2000-01-01T00:00:00Z'
 export const LATEST_EVENT_TIME = '2100-01-01T00:00:00Z'
 
-export const entityId = z.string().min(1).max(128)
+/**
+ * Text that Postgres can store and a log line can show: well-formed Unicode (no lone
+ * surrogates) and no control characters (NUL is rejected by Postgres outright).
+ */
+export const safeText = z
+  .string()
+  .refine((s) => s.isWellFormed() && !/[\u0000-\u001f\u007f]/.test(s), 'must be printable text without control characters')
+
+export const entityId = safeText.pipe(z.string().min(1).max(128))
 
 /** ISO 8601 instant with an explicit offset (`Z` or `±hh:mm`), within the accepted range. */
-export const isoInstant = z.iso
-  .datetime({ offset: true })
-  .refine((s) => {
-    const t = Date.parse(s)
-    return t >= Date.parse(EARLIEST_EVENT_TIME) && t < Date.parse(LATEST_EVENT_TIME)
-  }, `must be between ${EARLIEST_EVENT_TIME} and ${LATEST_EVENT_TIME}`)
+export const isoInstant = z.iso.datetime({ offset: true }).refine((s) => {
+  const t = Date.parse(s)
+  return t >= Date.parse(EARLIEST_EVENT_TIME) && t < Date.parse(LATEST_EVENT_TIME)
+}, `must be between ${EARLIEST_EVENT_TIME} and ${LATEST_EVENT_TIME}`)
 
 const base = { id: entityId, occurredAt: isoInstant }
 
@@ -36,7 +42,7 @@ export const agentUpsertedEvent = z.strictObject({
   ...base,
   type: z.literal('agent.upserted'),
   agentId: entityId,
-  name: z.string().trim().min(1).max(200),
+  name: safeText.pipe(z.string().trim().min(1).max(200)),
   teamId: entityId.optional(),
   active: z.boolean().optional(),
 })
@@ -46,7 +52,7 @@ export const leadCreatedEvent = z.strictObject({
   type: z.literal('lead.created'),
   leadId: entityId,
   agentId: entityId.optional(),
-  source: z.string().min(1).max(100).optional(),
+  source: safeText.pipe(z.string().min(1).max(100)).optional(),
 })
 
 export const leadAssignedEvent = z.strictObject({

@@ -1,4 +1,4 @@
 export * from './analytics.js'
 export * from './events.js'
-export * from './time.js'
 export * from './live.js'
+export * from './time.js'

@@ -1,12 +1,18 @@
 import { z } from 'zod'
-import { agentAction, entityId, leadStatus } from './events.js'
 import { metricsInput, metricsOutput } from './analytics.js'
+import { agentAction, entityId, leadStatus } from './events.js'
 
 /**
  * `assignment` is an addition to SPEC §4.6's four kinds: reassignments are activity too and a
  * feed that hid them would disagree with the heatmap.
  */
-export const ACTIVITY_KINDS = ['new_lead', 'status_change', 'agent_action', 'conversion', 'assignment'] as const
+export const ACTIVITY_KINDS = [
+  'new_lead',
+  'status_change',
+  'agent_action',
+  'conversion',
+  'assignment',
+] as const
 
 /** One message of the live activity feed. `id` is the server cursor (strictly increasing). */
 export const activityMessage = z.object({
@@ -25,9 +31,14 @@ export type ActivityMessage = z.infer<typeof activityMessage>
 
 export const activityInput = z.object({
   /** Resume after this cursor (tRPC sets it from the last `tracked()` id on reconnect). */
-  lastEventId: z.string().regex(/^\d{1,18}$/).nullish(),
+  lastEventId: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .nullish(),
   agentId: entityId.optional(),
   teamId: entityId.optional(),
+  /** Without a cursor: start with up to this many of the latest events (a fresh screen is not blank). */
+  backlog: z.number().int().min(0).max(200).optional(),
   /** Zone used to format `occurredAt`. */
   tz: z.string().optional(),
 })

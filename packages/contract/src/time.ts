@@ -17,7 +17,10 @@ export const timeZone = z
   .refine(isValidTimeZone, { message: 'unknown IANA time zone' })
 
 /** An ISO 8601 instant with an offset, as accepted for custom ranges. */
-export const rangeInstant = z.iso.datetime({ offset: true })
+export const rangeInstant = z.iso.datetime({ offset: true }).refine((s) => {
+  const t = Date.parse(s)
+  return t >= Date.parse('1970-01-01T00:00:00Z') && t < Date.parse('2200-01-01T00:00:00Z')
+}, 'must be between 1970 and 2200')
 
 /** Longest custom range any read accepts, and the most buckets a series may return. */
 export const MAX_RANGE_DAYS = 400
@@ -46,7 +49,8 @@ export function checkRange(
   if (v.from === undefined || v.to === undefined) return
   const from = Date.parse(v.from)
   const to = Date.parse(v.to)
-  if (!(from < to)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'from must be before to' })
+  if (!(from < to))
+    ctx.addIssue({ code: 'custom', path: ['to'], message: 'from must be before to' })
   else if (to - from > MAX_RANGE_DAYS * 86_400_000)
     ctx.addIssue({
       code: 'custom',

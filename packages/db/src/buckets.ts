@@ -56,7 +56,11 @@ const COARSE_TO_FINE: readonly Grain[] = ['month', 'day', 'quarter_hour']
  * around them, quarter-hours around those, and at most two sub-quarter-hour edges. Segments
  * are disjoint and cover the range exactly.
  */
-export function decompose(from: number, to: number, grains: readonly Grain[] = COARSE_TO_FINE): Segment[] {
+export function decompose(
+  from: number,
+  to: number,
+  grains: readonly Grain[] = COARSE_TO_FINE,
+): Segment[] {
   if (!(from < to)) return []
   const usable = COARSE_TO_FINE.filter((g) => grains.includes(g))
   const out: Segment[] = []

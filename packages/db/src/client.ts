@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
@@ -67,6 +69,8 @@ export async function createDbClient(opts: DbOptions = {}): Promise<DbClient> {
     return { db, kind: 'postgres', schema, pool, pglite: null, close: () => db.destroy() }
   }
 
+  // PGlite creates only the last folder of its path.
+  if (opts.dataDir) await mkdir(dirname(opts.dataDir), { recursive: true })
   const pglite = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite()
   await pglite.waitReady
   await pglite.exec(`set timezone = 'UTC'`)

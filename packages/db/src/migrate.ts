@@ -2,8 +2,15 @@ import { type Kysely, type MigrationResultSet, Migrator, NO_MIGRATIONS, sql } fr
 import { migrations } from './migrations/index.js'
 import type { Database } from './schema.js'
 
-function migrator(db: Kysely<Database>): Migrator {
-  return new Migrator({ db, provider: { getMigrations: async () => migrations } })
+async function migrator(db: Kysely<Database>): Promise<Migrator> {
+  // Keep the bookkeeping tables in the connection's own schema: without it, Kysely finds another
+  // schema's table on the search path and two test schemas trip over each other.
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db)
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableSchema: rows[0]!.schema,
+  })
 }
 
 function unwrap({ error, results }: MigrationResultSet): MigrationResultSet {
@@ -12,12 +19,12 @@ function unwrap({ error, results }: MigrationResultSet): MigrationResultSet {
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
-  return unwrap(await migrator(db).migrateToLatest())
+  return unwrap(await (await migrator(db)).migrateToLatest())
 }
 
 /** Rolls back every migration (used by tests and `pnpm db:migrate --down`). */
 export async function migrateDownAll(db: Kysely<Database>): Promise<MigrationResultSet> {
-  return unwrap(await migrator(db).migrateTo(NO_MIGRATIONS))
+  return unwrap(await (await migrator(db)).migrateTo(NO_MIGRATIONS))
 }
 
 function monthStart(d: Date): Date {
@@ -32,14 +39,19 @@ function partitionName(month: Date): string {
  * Creates the monthly partitions of `lead_events` that hold `instants`, when missing. Checked
  * with to_regclass first: CREATE … PARTITION OF locks the parent even when the table exists.
  */
-export async function ensurePartitions(db: Kysely<Database>, instants: Iterable<Date>): Promise<void> {
+export async function ensurePartitions(
+  db: Kysely<Database>,
+  instants: Iterable<Date>,
+): Promise<void> {
   const months = new Map<string, Date>()
   for (const t of instants) {
     const m = monthStart(t)
     months.set(partitionName(m), m)
   }
   for (const [name, m] of months) {
-    const { rows } = await sql<{ exists: boolean }>`select to_regclass(${name}) is not null as exists`.execute(db)
+    const { rows } = await sql<{
+      exists: boolean
+    }>`select to_regclass(${name}) is not null as exists`.execute(db)
     if (rows[0]?.exists) continue
     const next = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1))
     await sql`create table if not exists ${sql.id(name)} partition of lead_events
@@ -48,7 +60,11 @@ export async function ensurePartitions(db: Kysely<Database>, instants: Iterable<
 }
 
 /** Keeps the current month and the next `ahead` months partitioned, so ingest rarely runs DDL. */
-export async function ensureUpcomingPartitions(db: Kysely<Database>, now: Date, ahead = 2): Promise<void> {
+export async function ensureUpcomingPartitions(
+  db: Kysely<Database>,
+  now: Date,
+  ahead = 2,
+): Promise<void> {
   const months: Date[] = []
   for (let i = 0; i <= ahead; i++) {
     months.push(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1)))

@@ -15,7 +15,9 @@ export interface TestDb {
  */
 export function testDatabases(): TestDb[] {
   const url = process.env.DATABASE_URL
-  const targets: TestDb[] = [{ kind: 'pglite', open: (o) => openTest(undefined, o?.migrate ?? true) }]
+  const targets: TestDb[] = [
+    { kind: 'pglite', open: (o) => openTest(undefined, o?.migrate ?? true) },
+  ]
   if (url) targets.push({ kind: 'postgres', open: (o) => openTest(url, o?.migrate ?? true) })
   return targets
 }

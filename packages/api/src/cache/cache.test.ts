@@ -7,8 +7,13 @@ import { MemoryCache, type ReadCache } from './cache.js'
 import { RedisCache } from './redis.js'
 
 const redisUrl = process.env.REDIS_URL
-type CacheCase = { kind: string; make: () => Promise<{ cache: ReadCache; close: () => Promise<void> }> }
-const caches: CacheCase[] = [{ kind: 'memory', make: async () => ({ cache: new MemoryCache(), close: async () => {} }) }]
+type CacheCase = {
+  kind: string
+  make: () => Promise<{ cache: ReadCache; close: () => Promise<void> }>
+}
+const caches: CacheCase[] = [
+  { kind: 'memory', make: async () => ({ cache: new MemoryCache(), close: async () => {} }) },
+]
 if (redisUrl) {
   caches.push({
     kind: 'redis',
@@ -31,7 +36,9 @@ describe.each(caches)('read cache ($kind)', ({ make }) => {
   beforeAll(async () => {
     client = await db!.open()
     ;({ cache, close: closeCache } = await make())
-    caller = createCaller(createInnerContext({ db: client.db, clock: { now: () => now }, orgTimezone: 'UTC', cache }))
+    caller = createCaller(
+      createInnerContext({ db: client.db, clock: { now: () => now }, orgTimezone: 'UTC', cache }),
+    )
   })
   afterAll(async () => {
     await closeCache?.()
@@ -50,7 +57,12 @@ describe.each(caches)('read cache ($kind)', ({ make }) => {
   it('never serves an answer from before an ingest', async () => {
     const before = await caller.analytics.metrics({})
     await caller.events.ingest([
-      { id: 'c1', type: 'lead.created', occurredAt: new Date(now - 60_000).toISOString(), leadId: 'L1' },
+      {
+        id: 'c1',
+        type: 'lead.created',
+        occurredAt: new Date(now - 60_000).toISOString(),
+        leadId: 'L1',
+      },
     ])
     const after = await caller.analytics.metrics({})
     expect(after.totalLeads).toBe(before.totalLeads + 1)

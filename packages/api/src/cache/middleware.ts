@@ -18,7 +18,9 @@ export function cacheKey(ctx: Context, path: string, input: unknown, generation:
   const tz = (input as { tz?: string } | undefined)?.tz ?? ctx.orgTimezone
   const hour = startOf(ctx.clock.now(), 'hour', tz)
   const who = ctx.identity ? `${ctx.identity.role}:${ctx.identity.sub}` : 'anon'
-  const digest = createHash('sha1').update(JSON.stringify(input ?? null)).digest('base64url')
+  const digest = createHash('sha1')
+    .update(JSON.stringify(input ?? null))
+    .digest('base64url')
   return `${path}:${generation}:${hour}:${who}:${digest}`
 }
 
@@ -26,7 +28,13 @@ export function cacheKey(ctx: Context, path: string, input: unknown, generation:
  * Answers from the cache when it holds this read for the current generation, else computes and
  * stores it. The cached answer keeps its own `asOf`: it says when the figures were computed.
  */
-export async function withCache<T>(ctx: Context, name: string, input: unknown, ttlMs: number, compute: () => Promise<T>): Promise<T> {
+export async function withCache<T>(
+  ctx: Context,
+  name: string,
+  input: unknown,
+  ttlMs: number,
+  compute: () => Promise<T>,
+): Promise<T> {
   const cache = ctx.cache
   if (!cache) return compute()
   const key = cacheKey(ctx, name, input, await cache.generation())

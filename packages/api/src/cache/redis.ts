@@ -29,7 +29,10 @@ export class RedisCache implements ReadCache {
   }
 
   async get(key: string): Promise<string | null> {
-    const value = await this.attempt(() => this.redis.get(PREFIX + key), () => this.fallback.get(key))
+    const value = await this.attempt(
+      () => this.redis.get(PREFIX + key),
+      () => this.fallback.get(key),
+    )
     if (value === null) this.stats.misses++
     else this.stats.hits++
     return value

@@ -15,7 +15,13 @@ const postgres = testDatabases().find((t) => t.kind === 'postgres')
 type BusCase = { kind: string; make: (pool: pg.Pool) => { bus: Bus; close: () => void } }
 const buses: BusCase[] = []
 if (databaseUrl) {
-  buses.push({ kind: 'postgres', make: (pool) => ({ bus: new PostgresBus(pool, () => new pg.Client({ connectionString: databaseUrl })), close: () => {} }) })
+  buses.push({
+    kind: 'postgres',
+    make: (pool) => ({
+      bus: new PostgresBus(pool, () => new pg.Client({ connectionString: databaseUrl })),
+      close: () => {},
+    }),
+  })
 }
 if (redisUrl) {
   buses.push({
@@ -28,41 +34,55 @@ if (redisUrl) {
 }
 
 // Two API instances on one database: ingest on A, a subscriber on B receives it.
-describe.runIf(postgres && buses.length > 0).each(buses)('fan-out across instances over $kind', ({ make }) => {
-  let client: Awaited<ReturnType<NonNullable<typeof postgres>['open']>>
-  const hubs: FeedHub[] = []
-  const closers: (() => void)[] = []
-  beforeAll(async () => {
-    client = await postgres!.open()
-    for (let i = 0; i < 2; i++) {
-      const { bus, close } = make(client.pool!)
-      closers.push(close)
-      const hub = new FeedHub(client.db, bus)
-      await hub.start()
-      hubs.push(hub)
-    }
-  })
-  afterAll(async () => {
-    for (const h of hubs) await h.stop()
-    for (const c of closers) c()
-    await client?.close()
-  })
+describe.runIf(postgres && buses.length > 0).each(buses)(
+  'fan-out across instances over $kind',
+  ({ make }) => {
+    let client: Awaited<ReturnType<NonNullable<typeof postgres>['open']>>
+    const hubs: FeedHub[] = []
+    const closers: (() => void)[] = []
+    beforeAll(async () => {
+      client = await postgres!.open()
+      for (let i = 0; i < 2; i++) {
+        const { bus, close } = make(client.pool!)
+        closers.push(close)
+        const hub = new FeedHub(client.db, bus)
+        await hub.start()
+        hubs.push(hub)
+      }
+    })
+    afterAll(async () => {
+      for (const h of hubs) await h.stop()
+      for (const c of closers) c()
+      await client?.close()
+    })
 
-  it('delivers an event ingested on instance A to a subscriber on instance B within a second', async () => {
-    const now = Date.now()
-    const ctx = (hub: FeedHub) => createInnerContext({ db: client.db, clock: { now: () => now }, orgTimezone: 'UTC', live: hub })
-    const a = createCaller(ctx(hubs[0]!))
-    const b = createCaller(ctx(hubs[1]!))
-    const sub = (await b.analytics.activity({})) as AsyncIterable<[string, { leadId: string }]>
-    const received = (async () => {
-      for await (const [, msg] of sub) return { msg, at: Date.now() }
-    })()
-    await new Promise((r) => setTimeout(r, 100))
-    const event: LeadEvent = { id: `x-${now}`, type: 'lead.created', occurredAt: new Date(now - 1000).toISOString(), leadId: 'cross' }
-    const sent = Date.now()
-    await a.events.ingest([event])
-    const got = await received
-    expect(got?.msg.leadId).toBe('cross')
-    expect(got!.at - sent).toBeLessThan(1_000)
-  })
-})
+    it('delivers an event ingested on instance A to a subscriber on instance B within a second', async () => {
+      const now = Date.now()
+      const ctx = (hub: FeedHub) =>
+        createInnerContext({
+          db: client.db,
+          clock: { now: () => now },
+          orgTimezone: 'UTC',
+          live: hub,
+        })
+      const a = createCaller(ctx(hubs[0]!))
+      const b = createCaller(ctx(hubs[1]!))
+      const sub = (await b.analytics.activity({})) as AsyncIterable<[string, { leadId: string }]>
+      const received = (async () => {
+        for await (const [, msg] of sub) return { msg, at: Date.now() }
+      })()
+      await new Promise((r) => setTimeout(r, 100))
+      const event: LeadEvent = {
+        id: `x-${now}`,
+        type: 'lead.created',
+        occurredAt: new Date(now - 1000).toISOString(),
+        leadId: 'cross',
+      }
+      const sent = Date.now()
+      await a.events.ingest([event])
+      const got = await received
+      expect(got?.msg.leadId).toBe('cross')
+      expect(got!.at - sent).toBeLessThan(1_000)
+    })
+  },
+)

@@ -1,5 +1,5 @@
-import type pg from 'pg'
 import type { Redis } from 'ioredis'
+import type pg from 'pg'
 
 /**
  * Tells every API instance that events up to a cursor were committed. Messages carry only the

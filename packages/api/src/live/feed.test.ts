@@ -37,7 +37,14 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     client = await open()
     hub = new FeedHub(client.db, new InProcessBus(), { maxBuffer: 50 })
     await hub.start()
-    caller = createCaller(createInnerContext({ db: client.db, clock: { now: () => NOW }, orgTimezone: 'UTC', live: hub }))
+    caller = createCaller(
+      createInnerContext({
+        db: client.db,
+        clock: { now: () => NOW },
+        orgTimezone: 'UTC',
+        live: hub,
+      }),
+    )
   })
   afterAll(async () => {
     await hub?.stop()

@@ -2,12 +2,25 @@ import { describe, expect, it } from 'vitest'
 import { feedFilter } from './filter.js'
 import type { FeedItem } from './messages.js'
 
-const item = (agentId: string | null, ownerAgentId: string | null, teamId: string | null): FeedItem => ({
+const item = (
+  agentId: string | null,
+  ownerAgentId: string | null,
+  teamId: string | null,
+): FeedItem => ({
   seq: 1,
   occurredAtMs: 0,
   ownerAgentId,
   teamId,
-  message: { id: '1', kind: 'agent_action', type: 'agent.action', occurredAt: '', leadId: 'L', agentId, agentName: null, summary: '' },
+  message: {
+    id: '1',
+    kind: 'agent_action',
+    type: 'agent.action',
+    occurredAt: '',
+    leadId: 'L',
+    agentId,
+    agentName: null,
+    summary: '',
+  },
 })
 
 describe('feed filter', () => {

@@ -8,7 +8,9 @@ const PAGE = 500
 /** Thrown into a subscriber that fell too far behind; it resumes by cursor on reconnect. */
 export class SlowConsumerError extends Error {
   constructor(readonly limit: number) {
-    super(`subscriber fell more than ${limit} messages behind; reconnect with lastEventId to resume`)
+    super(
+      `subscriber fell more than ${limit} messages behind; reconnect with lastEventId to resume`,
+    )
   }
 }
 
@@ -33,7 +35,9 @@ export class FeedHub {
   ) {}
 
   async start(): Promise<void> {
-    const { rows } = await sql<{ seq: number | null }>`select max(seq)::int8 as seq from lead_event_ids`.execute(this.db)
+    const { rows } = await sql<{
+      seq: number | null
+    }>`select max(seq)::int8 as seq from lead_event_ids`.execute(this.db)
     this.cursor = Number(rows[0]?.seq ?? 0)
     this.unsubscribeBus = await this.bus.subscribe(() => this.poke())
   }
@@ -92,7 +96,9 @@ export class FeedHub {
     let changed = false
     // Read the top cursor first: everything up to it is committed (ingest commits in cursor
     // order), so the page read below cannot miss an event that commits meanwhile.
-    const { rows } = await sql<{ seq: number | null }>`select max(seq)::int8 as seq from lead_event_ids`.execute(this.db)
+    const { rows } = await sql<{
+      seq: number | null
+    }>`select max(seq)::int8 as seq from lead_event_ids`.execute(this.db)
     const top = Number(rows[0]?.seq ?? 0)
     while (this.cursor < top) {
       const items = await readFeed(this.db, this.cursor, PAGE, top)

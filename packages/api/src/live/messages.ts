@@ -1,6 +1,6 @@
 import type { ActivityMessage } from '@leads/contract'
 import type { Database } from '@leads/db'
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { formatInstant } from '../time/local.js'
 
 /** A feed message as the hub keeps it: the public message plus what filters need. */
@@ -31,7 +31,10 @@ function describe(r: EventRow, who: string): Pick<ActivityMessage, 'kind' | 'sum
   const lead = r.lead_id ?? 'a lead'
   switch (r.type) {
     case 'lead.created':
-      return { kind: 'new_lead', summary: r.agent_id ? `New lead ${lead} for ${who}` : `New lead ${lead}` }
+      return {
+        kind: 'new_lead',
+        summary: r.agent_id ? `New lead ${lead} for ${who}` : `New lead ${lead}`,
+      }
     case 'lead.assigned':
       return { kind: 'assignment', summary: `${lead} assigned to ${who}` }
     case 'lead.status_changed':
@@ -39,7 +42,7 @@ function describe(r: EventRow, who: string): Pick<ActivityMessage, 'kind' | 'sum
         ? { kind: 'conversion', summary: `${who} converted ${lead}` }
         : { kind: 'status_change', summary: `${who} moved ${lead} to ${r.status}` }
     default:
-      return { kind: 'agent_action', summary: `${who} logged a ${r.action} on ${lead}` }
+      return { kind: 'agent_action', summary: `${who} logged ${r.action === 'email' || r.action === 'sms' ? 'an' : 'a'} ${r.action} on ${lead}` }
   }
 }
 
@@ -59,7 +62,10 @@ export async function readFeed(
     .leftJoin('agents as a', 'a.agent_id', 'e.agent_id')
     .leftJoin('leads as l', 'l.lead_id', 'e.lead_id')
     .leftJoin('conversion_tracking as c', (j) =>
-      j.onRef('c.lead_id', '=', 'e.lead_id').onRef('c.completed_at', '=', 'e.occurred_at').on('e.status', '=', 'completed'),
+      j
+        .onRef('c.lead_id', '=', 'e.lead_id')
+        .onRef('c.completed_at', '=', 'e.occurred_at')
+        .on('e.status', '=', 'completed'),
     )
     .select([
       'e.seq',
@@ -73,7 +79,15 @@ export async function readFeed(
       'a.team_id',
       'l.owner_agent_id',
     ])
-    .select((eb) => eb.case().when('c.converted_by', 'is not', null).then(eb.ref('e.seq')).else(null).end().as('converted_seq'))
+    .select((eb) =>
+      eb
+        .case()
+        .when('c.converted_by', 'is not', null)
+        .then(eb.ref('e.seq'))
+        .else(null)
+        .end()
+        .as('converted_seq'),
+    )
     .where('e.seq', '>', after)
     .where('e.seq', '<=', upTo)
     .where('e.type', '<>', 'agent.upserted')
@@ -102,4 +116,14 @@ function toItem(r: EventRow, tz: string): FeedItem {
       ...(r.action !== null && { action: r.action as ActivityMessage['action'] }),
     },
   }
+}
+
+/** The latest `limit` activity items with cursor ≤ `upTo`, oldest first. */
+export async function readRecent(db: Kysely<Database>, upTo: number, limit: number): Promise<FeedItem[]> {
+  if (limit === 0) return []
+  const { rows } = await sql<{ seq: number }>`
+    select seq from lead_events where seq <= ${upTo} and type <> 'agent.upserted'
+    order by seq desc limit ${limit}`.execute(db)
+  const oldest = rows.at(-1)?.seq
+  return oldest === undefined ? [] : readFeed(db, oldest - 1, limit, upTo)
 }

@@ -13,7 +13,9 @@ export async function funnelCounts(
     select ${total('leads_created')} as new, ${total('cohort_contacted')} as contacted,
            ${total('cohort_qualified')} as qualified, ${total('cohort_retained')} as retained,
            ${total('cohort_completed')} as completed
-    from ${timeline({ ...w, scope, counters: ['leads_created', 'cohort_contacted', 'cohort_qualified', 'cohort_retained', 'cohort_completed'] })} as tl`.execute(db)
+    from ${timeline({ ...w, scope, counters: ['leads_created', 'cohort_contacted', 'cohort_qualified', 'cohort_retained', 'cohort_completed'] })} as tl`.execute(
+    db,
+  )
   const row = rows[0]!
   return PIPELINE.map((stage) => row[stage] ?? 0)
 }

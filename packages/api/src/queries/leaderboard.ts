@@ -22,7 +22,14 @@ export async function agentStats(
 ): Promise<AgentStats[]> {
   const from = new Date(w.from)
   const to = new Date(w.to)
-  const sums = sql<{ agent_id: string; assigned: number; acted: number; conversions: number; responses: number; response_ms: number }>`
+  const sums = sql<{
+    agent_id: string
+    assigned: number
+    acted: number
+    conversions: number
+    responses: number
+    response_ms: number
+  }>`
     select agent_id, sum(assignments)::float8 as assigned, (sum(actions) + sum(status_changes))::float8 as acted,
            sum(conversions)::float8 as conversions, sum(first_responses)::float8 as responses,
            sum(response_ms)::float8 as response_ms
@@ -35,7 +42,8 @@ export async function agentStats(
     .where('assigned_at', '>=', from)
     .where('assigned_at', '<', to)
     .groupBy('agent_id')
-  if (agentIds !== null) repeats = repeats.where('agent_id', 'in', agentIds.length ? [...agentIds] : [''])
+  if (agentIds !== null)
+    repeats = repeats.where('agent_id', 'in', agentIds.length ? [...agentIds] : [''])
   const [s, r] = await Promise.all([sums.execute(db), repeats.execute()])
   const repeated = new Map(r.map((x) => [x.agent_id, Number(x.n)]))
   return s.rows
@@ -87,7 +95,8 @@ export async function conversionSeries(
 }
 
 export async function agentProfiles(db: Kysely<Database>, agentIds: readonly string[]) {
-  if (agentIds.length === 0) return new Map<string, { name: string | null; teamId: string | null }>()
+  if (agentIds.length === 0)
+    return new Map<string, { name: string | null; teamId: string | null }>()
   const rows = await db
     .selectFrom('agents')
     .select(['agent_id', 'name', 'team_id'])

@@ -16,7 +16,12 @@ export async function kpis(
   agentIds: string[] | null,
   scope: Scope,
 ): Promise<Kpis> {
-  const sums = sql<{ created: number; conversions: number; responses: number; response_ms: number }>`
+  const sums = sql<{
+    created: number
+    conversions: number
+    responses: number
+    response_ms: number
+  }>`
     select ${total('leads_created')} as created, ${total('conversions')} as conversions,
            ${total('first_responses')} as responses, ${total('response_ms')} as response_ms
     from ${timeline({ ...w, scope, counters: ['leads_created', 'conversions', 'first_responses', 'response_ms'] })} as tl`

@@ -1,4 +1,4 @@
-import { type Counter, decompose, type Grain, GRAINS } from '@leads/db'
+import { type Counter, decompose, GRAINS, type Grain } from '@leads/db'
 import { type RawBuilder, sql } from 'kysely'
 
 /**
@@ -104,7 +104,8 @@ export function timeline(spec: TimelineSpec): RawBuilder<Record<string, unknown>
     const agent = spec.scope.kind === 'org' ? sql`null::text` : sql.ref('agent_id')
     const ranges = sql.join(
       bucketed.map(
-        (s) => sql`(grain = ${s.grain} and bucket_start >= ${ts(s.from)}::timestamptz and bucket_start < ${ts(s.to)}::timestamptz)`,
+        (s) =>
+          sql`(grain = ${s.grain} and bucket_start >= ${ts(s.from)}::timestamptz and bucket_start < ${ts(s.to)}::timestamptz)`,
       ),
       sql` or `,
     )
@@ -117,7 +118,9 @@ export function timeline(spec: TimelineSpec): RawBuilder<Record<string, unknown>
     if (edges.length === 0 || !spec.counters.some((c) => source.counters[c] !== undefined)) continue
     const time = sql.ref(source.time)
     const inEdges = sql.join(
-      edges.map((e) => sql`(${time} >= ${ts(e.from)}::timestamptz and ${time} < ${ts(e.to)}::timestamptz)`),
+      edges.map(
+        (e) => sql`(${time} >= ${ts(e.from)}::timestamptz and ${time} < ${ts(e.to)}::timestamptz)`,
+      ),
       sql` or `,
     )
     const agent = spec.scope.kind === 'org' ? sql`null::text` : sql.ref(source.agent)

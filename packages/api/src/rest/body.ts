@@ -3,7 +3,9 @@ import { RestError } from './errors.js'
 
 // The body is left unread, so the connection cannot be reused for a next request.
 const tooLarge = (limit: number) =>
-  new RestError('PAYLOAD_TOO_LARGE', `request body larger than ${limit} bytes`, undefined, { connection: 'close' })
+  new RestError('PAYLOAD_TOO_LARGE', `request body larger than ${limit} bytes`, undefined, {
+    connection: 'close',
+  })
 
 /**
  * Reads at most `limit` bytes of a request body and stops reading past them (413), so an
@@ -38,7 +40,15 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     }
     const onError = (cause?: unknown) => {
       cleanup()
-      reject(new RestError('BAD_REQUEST', 'request body could not be read', undefined, { connection: 'close' }, { cause }))
+      reject(
+        new RestError(
+          'BAD_REQUEST',
+          'request body could not be read',
+          undefined,
+          { connection: 'close' },
+          { cause },
+        ),
+      )
     }
     req.on('data', onData)
     req.on('end', onEnd)

@@ -62,7 +62,13 @@ export class RestError extends Error {
   }
 
   body(): RestErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } }
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details ? { details: this.details } : {}),
+      },
+    }
   }
 }
 
@@ -85,7 +91,9 @@ export function issuesOf(err: ZodError): RestIssue[] {
 
 /** A one-line summary of the issues for `message`; the full list goes in `details`. */
 export function summarise(issues: RestIssue[]): string {
-  const parts = issues.slice(0, 3).map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+  const parts = issues
+    .slice(0, 3)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
   const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : ''
   return `invalid input: ${parts.join('; ')}${more}`
 }
@@ -106,8 +114,10 @@ export function toRestError(err: unknown): RestError {
       return new RestError('BAD_REQUEST', summarise(issues), issues, {}, { cause: err })
     }
     const code = err.code as RestErrorCode
-    if (Object.hasOwn(STATUS, code) && STATUS[code] < 500) return new RestError(code, err.message, undefined, {}, { cause: err })
-    if (code === 'SERVICE_UNAVAILABLE') return new RestError(code, 'service unavailable, retry later', undefined, {}, { cause: err })
+    if (Object.hasOwn(STATUS, code) && STATUS[code] < 500)
+      return new RestError(code, err.message, undefined, {}, { cause: err })
+    if (code === 'SERVICE_UNAVAILABLE')
+      return new RestError(code, 'service unavailable, retry later', undefined, {}, { cause: err })
   }
   return new RestError('INTERNAL_SERVER_ERROR', GENERIC, undefined, {}, { cause: err })
 }

@@ -1,20 +1,128 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { ApiDeps, Identity } from '../context.js'
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '@leads/contract'
+import { type ApiDeps, createInnerContext, type Identity } from '../context.js'
+import { createCaller } from '../root.js'
+import { readJsonBody } from './body.js'
+import { renderDocs } from './docs.js'
+import { RestError, toRestError } from './errors.js'
+import { buildOpenApiDocument } from './openapi.js'
+import { JSON_TYPE, sendCacheable, sendError, sendJson } from './respond.js'
+import {
+  ACTIVITY_STREAM_PATH,
+  DOCS_PATH,
+  EVENTS_PATH,
+  OPENAPI_PATH,
+  READ_ROUTES,
+} from './routes.js'
 
 export interface RestOptions {
   deps: ApiDeps
   /** Resolves the caller for a request (authentication plugs in here). */
   identify?: (req: IncomingMessage) => Promise<Identity | null>
+  /**
+   * Told about every failure answered as 5xx (the client only sees a generic message); the
+   * adapter logs nothing itself.
+   */
+  onError?: (err: unknown, req: IncomingMessage) => void
 }
 
 /** Answers `/api/*` REST paths; resolves false for any other path so the server can go on. */
 export type RestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
 
-export function createRestHandler(_opts: RestOptions): RestHandler {
+interface Exchange {
+  req: IncomingMessage
+  res: ServerResponse
+  url: URL
+}
+type Endpoint = { methods: readonly string[]; answer: (x: Exchange) => Promise<void> }
+
+/** Paths under /api that other handlers own: tRPC and the live activity stream. */
+function ownedElsewhere(path: string): boolean {
+  return path === '/api/trpc' || path.startsWith('/api/trpc/') || path === ACTIVITY_STREAM_PATH
+}
+
+/**
+ * The REST adapter: analytics reads and ingest over plain JSON, calling the tRPC procedures
+ * through a server-side caller (a fresh context per request), plus the OpenAPI document and docs.
+ */
+export function createRestHandler(opts: RestOptions): RestHandler {
+  const { deps, identify, onError } = opts
+  const doc = buildOpenApiDocument()
+  const docJson = JSON.stringify(doc)
+
+  const callerFor = async (req: IncomingMessage) =>
+    createCaller(createInnerContext(deps, (await identify?.(req)) ?? null))
+
+  const endpoints = new Map<string, Endpoint>()
+  for (const route of READ_ROUTES) {
+    endpoints.set(route.path, {
+      methods: ['GET', 'HEAD'],
+      answer: async ({ req, res, url }) => {
+        const caller = await callerFor(req)
+        const output = await route.run(caller, url.searchParams)
+        sendCacheable(req, res, JSON_TYPE, JSON.stringify(output))
+      },
+    })
+  }
+  endpoints.set(EVENTS_PATH, {
+    methods: ['POST'],
+    answer: async ({ req, res }) => {
+      const caller = await callerFor(req)
+      const batch = await readJsonBody(req, MAX_BATCH_BYTES)
+      if (!Array.isArray(batch))
+        throw new RestError('BAD_REQUEST', 'request body must be a JSON array of events')
+      if (batch.length > MAX_BATCH_EVENTS) {
+        throw new RestError(
+          'PAYLOAD_TOO_LARGE',
+          `batch of ${batch.length} events; at most ${MAX_BATCH_EVENTS} per request`,
+        )
+      }
+      const { accepted, duplicates, rejected } = await caller.events.ingest(batch)
+      sendJson(res, 200, { accepted, duplicates, rejected })
+    },
+  })
+  endpoints.set(OPENAPI_PATH, {
+    methods: ['GET', 'HEAD'],
+    answer: async ({ req, res }) => sendCacheable(req, res, JSON_TYPE, docJson),
+  })
+  endpoints.set(DOCS_PATH, {
+    methods: ['GET', 'HEAD'],
+    answer: async ({ req, res }) =>
+      sendCacheable(req, res, 'text/html; charset=utf-8', renderDocs(doc, req.headers.host), {
+        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      }),
+  })
+
   return async (req, res) => {
-    if (!req.url?.startsWith('/api/') || req.url.startsWith('/api/trpc')) return false
-    res.writeHead(404, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'no such path' } }))
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost')
+    } catch {
+      // Not a URL this adapter could own; let the server answer it.
+      return false
+    }
+    const path = url.pathname
+    if (!(path === '/api' || path.startsWith('/api/')) || ownedElsewhere(path)) return false
+
+    try {
+      const endpoint = endpoints.get(path)
+      if (!endpoint) throw new RestError('NOT_FOUND', 'no such path')
+      if (!endpoint.methods.includes(req.method ?? '')) {
+        throw new RestError(
+          'METHOD_NOT_SUPPORTED',
+          `${req.method} is not allowed here`,
+          undefined,
+          {
+            allow: endpoint.methods.join(', '),
+          },
+        )
+      }
+      await endpoint.answer({ req, res, url })
+    } catch (err) {
+      const restError = toRestError(err)
+      sendError(res, restError)
+      if (restError.status >= 500) onError?.(err, req)
+    }
     return true
   }
 }

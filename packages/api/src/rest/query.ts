@@ -28,12 +28,19 @@ export function parseQuery<S extends z.ZodObject>(params: URLSearchParams, schem
       message: `unknown query parameter${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}`,
     })
   }
-  for (const key of repeated) issues.push({ code: 'custom', path: [key], message: 'given more than once' })
+  for (const key of repeated)
+    issues.push({ code: 'custom', path: [key], message: 'given more than once' })
 
   const parsed = schema.safeParse(raw)
   if (!parsed.success) issues.push(...issuesOf(parsed.error))
   if (issues.length > 0 || !parsed.success) {
-    throw new RestError('BAD_REQUEST', summarise(issues), issues, {}, parsed.success ? {} : { cause: parsed.error })
+    throw new RestError(
+      'BAD_REQUEST',
+      summarise(issues),
+      issues,
+      {},
+      parsed.success ? {} : { cause: parsed.error },
+    )
   }
   return parsed.data
 }

@@ -51,7 +51,12 @@ export function sendCacheable(
 }
 
 /** A JSON answer that no cache may keep (ingest results, errors). */
-export function sendJson(res: ServerResponse, status: number, value: unknown, extra: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  extra: Record<string, string> = {},
+): void {
   const body = JSON.stringify(value)
   res.writeHead(status, {
     ...extra,

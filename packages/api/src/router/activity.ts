@@ -9,7 +9,7 @@ import { TRPCError, tracked } from '@trpc/server'
 import type { Context } from '../context.js'
 import { feedFilter } from '../live/filter.js'
 import type { FeedHub } from '../live/hub.js'
-import { type FeedItem, readFeed } from '../live/messages.js'
+import { type FeedItem, readFeed, readRecent } from '../live/messages.js'
 import { formatInstant } from '../time/local.js'
 import { publicProcedure } from '../trpc.js'
 import { computeMetrics } from './metrics.js'
@@ -55,7 +55,11 @@ export const activity = publicProcedure.input(activityInput).subscription(async 
     tz ? { ...item.message, occurredAt: formatInstant(item.occurredAtMs, tz) } : item.message
   try {
     let last = hub.lastSeq
-    if (input.lastEventId != null) {
+    if (input.lastEventId == null) {
+      for (const item of await readRecent(ctx.db, last, input.backlog ?? 0)) {
+        if (visible(item)) yield tracked(String(item.seq), toMessage(item))
+      }
+    } else {
       last = Math.max(Number(input.lastEventId), hub.lastSeq - REPLAY_LIMIT, 0)
       for (;;) {
         const page = await readFeed(ctx.db, last, PAGE)

@@ -1,9 +1,9 @@
 import { funnelInput, funnelOutput, PIPELINE } from '@leads/contract'
+import { TTL_MS, withCache } from '../cache/middleware.js'
 import { funnelCounts } from '../queries/funnel.js'
 import { agentsInScope, scopeOf } from '../queries/scope.js'
 import { formatInstant } from '../time/local.js'
 import { calendarToDate, customWindow } from '../time/windows.js'
-import { TTL_MS, withCache } from '../cache/middleware.js'
 import { publicProcedure } from '../trpc.js'
 
 export const funnel = publicProcedure

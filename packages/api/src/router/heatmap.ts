@@ -1,9 +1,9 @@
 import { heatmapInput, heatmapOutput } from '@leads/contract'
+import { TTL_MS, withCache } from '../cache/middleware.js'
 import { heatmapCells } from '../queries/heatmap.js'
 import { agentsInScope, scopeOf } from '../queries/scope.js'
 import { formatInstant } from '../time/local.js'
 import { customWindow, lastDays } from '../time/windows.js'
-import { TTL_MS, withCache } from '../cache/middleware.js'
 import { publicProcedure } from '../trpc.js'
 
 export const heatmap = publicProcedure

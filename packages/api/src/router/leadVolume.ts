@@ -1,9 +1,9 @@
 import { type Interval, leadVolumeInput, leadVolumeOutput } from '@leads/contract'
+import { TTL_MS, withCache } from '../cache/middleware.js'
 import { volumeSeries } from '../queries/leadVolume.js'
 import { agentsInScope, scopeOf } from '../queries/scope.js'
 import { formatInstant, startOf, startOfUnitsBefore } from '../time/local.js'
 import { bucketStarts, customWindow, defaultInterval } from '../time/windows.js'
-import { TTL_MS, withCache } from '../cache/middleware.js'
 import { publicProcedure } from '../trpc.js'
 
 const PERIODS = {

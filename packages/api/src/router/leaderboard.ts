@@ -1,6 +1,7 @@
 import { type LeaderboardInput, leaderboardInput, leaderboardOutput } from '@leads/contract'
 import type { Database } from '@leads/db'
 import type { Kysely } from 'kysely'
+import { TTL_MS, withCache } from '../cache/middleware.js'
 import {
   agentProfiles,
   agentStats,
@@ -17,7 +18,6 @@ import {
   lastDays,
   precedingWindow,
 } from '../time/windows.js'
-import { TTL_MS, withCache } from '../cache/middleware.js'
 import { publicProcedure } from '../trpc.js'
 
 type Range = { from: number; to: number }

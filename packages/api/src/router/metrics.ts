@@ -1,10 +1,10 @@
 import { type MetricsInput, type MetricsOutput, metricsInput, metricsOutput } from '@leads/contract'
+import { TTL_MS, withCache } from '../cache/middleware.js'
 import type { Context } from '../context.js'
 import { delta, kpis, relativeChange } from '../queries/metrics.js'
 import { agentsInScope, scopeOf } from '../queries/scope.js'
 import { formatInstant } from '../time/local.js'
 import { customWindow, precedingWindow, todaySoFar } from '../time/windows.js'
-import { TTL_MS, withCache } from '../cache/middleware.js'
 import { publicProcedure } from '../trpc.js'
 
 const KPI_KEYS = ['totalLeads', 'conversionRate', 'avgResponseTimeSeconds', 'activeAgents'] as const

@@ -1,22 +1,39 @@
 import { describe, expect, it } from 'vitest'
-import { formatInstant, fromNaive, nextBoundary, shiftWallClock, startOf, startOfUnitsBefore } from './local.js'
+import {
+  formatInstant,
+  fromNaive,
+  nextBoundary,
+  shiftWallClock,
+  startOf,
+  startOfUnitsBefore,
+} from './local.js'
 
 const ms = (iso: string) => Date.parse(iso)
 const iso = (t: number) => new Date(t).toISOString()
 
 describe('local time arithmetic', () => {
   it('finds local midnight in half-hour and 45-minute zones', () => {
-    expect(iso(startOf(ms('2026-03-10T18:29:00Z'), 'day', 'Asia/Kolkata'))).toBe('2026-03-09T18:30:00.000Z')
-    expect(iso(startOf(ms('2026-03-10T18:30:00Z'), 'day', 'Asia/Kolkata'))).toBe('2026-03-10T18:30:00.000Z')
-    expect(iso(startOf(ms('2026-03-10T20:00:00Z'), 'day', 'Asia/Kathmandu'))).toBe('2026-03-10T18:15:00.000Z')
+    expect(iso(startOf(ms('2026-03-10T18:29:00Z'), 'day', 'Asia/Kolkata'))).toBe(
+      '2026-03-09T18:30:00.000Z',
+    )
+    expect(iso(startOf(ms('2026-03-10T18:30:00Z'), 'day', 'Asia/Kolkata'))).toBe(
+      '2026-03-10T18:30:00.000Z',
+    )
+    expect(iso(startOf(ms('2026-03-10T20:00:00Z'), 'day', 'Asia/Kathmandu'))).toBe(
+      '2026-03-10T18:15:00.000Z',
+    )
   })
 
   it('keeps the two instances of a repeated hour apart on a fall-back day', () => {
     const tz = 'America/New_York' // 2026-11-01 02:00 EDT → 01:00 EST
     expect(iso(startOf(ms('2026-11-01T05:30:00Z'), 'hour', tz))).toBe('2026-11-01T05:00:00.000Z')
     expect(iso(startOf(ms('2026-11-01T06:30:00Z'), 'hour', tz))).toBe('2026-11-01T06:00:00.000Z')
-    expect(iso(startOfUnitsBefore(ms('2026-11-01T06:30:00Z'), 'hour', 1, tz))).toBe('2026-11-01T05:00:00.000Z')
-    expect(iso(nextBoundary(ms('2026-11-01T05:30:00Z'), 'hour', tz))).toBe('2026-11-01T06:00:00.000Z')
+    expect(iso(startOfUnitsBefore(ms('2026-11-01T06:30:00Z'), 'hour', 1, tz))).toBe(
+      '2026-11-01T05:00:00.000Z',
+    )
+    expect(iso(nextBoundary(ms('2026-11-01T05:30:00Z'), 'hour', tz))).toBe(
+      '2026-11-01T06:00:00.000Z',
+    )
   })
 
   it('has 23 local hours on a spring-forward day and 25 on a fall-back day', () => {
@@ -48,7 +65,9 @@ describe('local time arithmetic', () => {
   })
 
   it('formats instants with the zone offset', () => {
-    expect(formatInstant(ms('2026-03-10T18:30:00Z'), 'Asia/Kolkata')).toBe('2026-03-11T00:00:00.000+05:30')
+    expect(formatInstant(ms('2026-03-10T18:30:00Z'), 'Asia/Kolkata')).toBe(
+      '2026-03-11T00:00:00.000+05:30',
+    )
     expect(formatInstant(ms('2026-03-10T18:30:00Z'), 'UTC')).toBe('2026-03-10T18:30:00.000+00:00')
   })
 })

@@ -62,7 +62,15 @@ function addNaive(naive: number, unit: Unit, n: number): number {
     case 'week':
       return naive + 7 * n * DAY
     case 'month':
-      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds())
+      return Date.UTC(
+        d.getUTCFullYear(),
+        d.getUTCMonth() + n,
+        d.getUTCDate(),
+        d.getUTCHours(),
+        d.getUTCMinutes(),
+        d.getUTCSeconds(),
+        d.getUTCMilliseconds(),
+      )
     case 'quarter':
       return addNaive(naive, 'month', 3 * n)
   }

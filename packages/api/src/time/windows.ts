@@ -1,8 +1,4 @@
-import {
-  EARLIEST_EVENT_TIME,
-  type Interval,
-  MAX_BUCKETS,
-} from '@leads/contract'
+import { EARLIEST_EVENT_TIME, type Interval, MAX_BUCKETS } from '@leads/contract'
 import { nextBoundary, shiftWallClock, startOf, startOfUnitsBefore, type Unit } from './local.js'
 
 /** A half-open window [from, to) in epoch ms; `from` null means "since the first event". */
@@ -19,7 +15,9 @@ export interface CustomRange {
 }
 
 export function customWindow(r: CustomRange): { from: number; to: number } | null {
-  return r.from !== undefined && r.to !== undefined ? { from: Date.parse(r.from), to: Date.parse(r.to) } : null
+  return r.from !== undefined && r.to !== undefined
+    ? { from: Date.parse(r.from), to: Date.parse(r.to) }
+    : null
 }
 
 /** The window of the same length just before a custom one. */
@@ -32,13 +30,19 @@ export function todaySoFar(now: number, tz: string) {
   const from = startOf(now, 'day', tz)
   const prevFrom = startOfUnitsBefore(now, 'day', 1, tz)
   const prevTo = Math.min(shiftWallClock(now, -1, tz), from)
-  return { current: { from, to: now }, previous: { from: prevFrom, to: Math.max(prevTo, prevFrom) } }
+  return {
+    current: { from, to: now },
+    previous: { from: prevFrom, to: Math.max(prevTo, prevFrom) },
+  }
 }
 
 /** [start of the current calendar unit, now) and the whole previous unit. */
 export function calendarToDate(now: number, unit: Unit, tz: string) {
   const from = startOf(now, unit, tz)
-  return { current: { from, to: now }, previous: { from: startOfUnitsBefore(now, unit, 1, tz), to: from } }
+  return {
+    current: { from, to: now },
+    previous: { from: startOfUnitsBefore(now, unit, 1, tz), to: from },
+  }
 }
 
 /** [start of the local day `days − 1` days ago, now): the last `days` calendar days. */
@@ -57,9 +61,19 @@ export class TooManyBuckets extends Error {
  * The last bucket ends at `to`. With `throughNow`, `to` is now and the bucket holding it is
  * always listed — even when now is exactly on its boundary and the bucket is still empty.
  */
-export function bucketStarts(from: number, to: number, interval: Interval, tz: string, throughNow = false): number[] {
+export function bucketStarts(
+  from: number,
+  to: number,
+  interval: Interval,
+  tz: string,
+  throughNow = false,
+): number[] {
   const starts = [from]
-  for (let t = nextBoundary(from, interval, tz); t < to || (throughNow && t === to); t = nextBoundary(t, interval, tz)) {
+  for (
+    let t = nextBoundary(from, interval, tz);
+    t < to || (throughNow && t === to);
+    t = nextBoundary(t, interval, tz)
+  ) {
     starts.push(t)
     if (starts.length > MAX_BUCKETS) throw new TooManyBuckets(starts.length)
   }

@@ -24,7 +24,13 @@ export class Deltas {
     }
   }
 
-  private bump(grain: Grain, bucketStart: number, agentId: string | null, counter: Counter, amount: number) {
+  private bump(
+    grain: Grain,
+    bucketStart: number,
+    agentId: string | null,
+    counter: Counter,
+    amount: number,
+  ) {
     const key = `${grain}|${bucketStart}|${agentId ?? ''}|${agentId === null ? 'org' : 'agent'}`
     let row = this.rows.get(key)
     if (!row) {
@@ -51,7 +57,8 @@ export class Deltas {
     if (f.createdAt !== null) {
       this.add(f.createdAt, f.firstAgentId, 'leads_created', sign)
       for (const stage of FUNNEL_STAGES_AFTER_NEW) {
-        if (f.reached[stage] !== null) this.add(f.createdAt, f.firstAgentId, `cohort_${stage}`, sign)
+        if (f.reached[stage] !== null)
+          this.add(f.createdAt, f.firstAgentId, `cohort_${stage}`, sign)
       }
     }
     if (f.reached.completed !== null && f.convertedBy !== null) {
@@ -69,7 +76,9 @@ export class Deltas {
     const org: ({ grain: Grain; bucket_start: Date } & Counters)[] = []
     for (const r of this.rows.values()) {
       if (COUNTERS.every((c) => !r.counters[c])) continue
-      const counters = Object.fromEntries(COUNTERS.map((c) => [c, r.counters[c] ?? 0])) as unknown as Counters
+      const counters = Object.fromEntries(
+        COUNTERS.map((c) => [c, r.counters[c] ?? 0]),
+      ) as unknown as Counters
       const base = { grain: r.grain, bucket_start: new Date(r.bucketStart), ...counters }
       if (r.agentId === null) org.push(base)
       else agent.push({ ...base, agent_id: r.agentId })

@@ -43,7 +43,10 @@ export interface LeadFacts {
 const RANK = new Map<string, number>(PIPELINE.map((s, i) => [s, i]))
 
 /** Event order used everywhere: event time, then producer id, so arrival order never matters. */
-export function compareEvents(a: { occurredAt: Date; id: string }, b: { occurredAt: Date; id: string }): number {
+export function compareEvents(
+  a: { occurredAt: Date; id: string },
+  b: { occurredAt: Date; id: string },
+): number {
   const d = a.occurredAt.getTime() - b.occurredAt.getTime()
   if (d !== 0) return d
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0

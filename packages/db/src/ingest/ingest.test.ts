@@ -13,10 +13,38 @@ const at = (min: number) => new Date(NOW.getTime() - 86_400_000 + min * 60_000).
 
 function story(lead: string, agent = 'a1'): LeadEvent[] {
   return [
-    { id: `${lead}-c`, type: 'lead.created', occurredAt: at(0), leadId: lead, agentId: agent, source: 'web' },
-    { id: `${lead}-x`, type: 'agent.action', occurredAt: at(5), leadId: lead, agentId: agent, action: 'call' },
-    { id: `${lead}-s1`, type: 'lead.status_changed', occurredAt: at(6), leadId: lead, agentId: agent, status: 'contacted' },
-    { id: `${lead}-s2`, type: 'lead.status_changed', occurredAt: at(90), leadId: lead, agentId: agent, status: 'completed' },
+    {
+      id: `${lead}-c`,
+      type: 'lead.created',
+      occurredAt: at(0),
+      leadId: lead,
+      agentId: agent,
+      source: 'web',
+    },
+    {
+      id: `${lead}-x`,
+      type: 'agent.action',
+      occurredAt: at(5),
+      leadId: lead,
+      agentId: agent,
+      action: 'call',
+    },
+    {
+      id: `${lead}-s1`,
+      type: 'lead.status_changed',
+      occurredAt: at(6),
+      leadId: lead,
+      agentId: agent,
+      status: 'contacted',
+    },
+    {
+      id: `${lead}-s2`,
+      type: 'lead.status_changed',
+      occurredAt: at(90),
+      leadId: lead,
+      agentId: agent,
+      status: 'completed',
+    },
   ]
 }
 
@@ -57,14 +85,21 @@ describe.each(testDatabases())('ingest on $kind', ({ open }) => {
   it('the same batch posted 20 times concurrently is stored once', async () => {
     await reset()
     const batch = [...story('L1'), ...story('L2', 'a2'), ...story('L3')]
-    const results = await Promise.all(Array.from({ length: 20 }, () => ingestEvents(client.db, batch, NOW)))
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => ingestEvents(client.db, batch, NOW)),
+    )
     expect(results.reduce((s, r) => s + r.accepted, 0)).toBe(batch.length)
     expect(results.reduce((s, r) => s + r.duplicates, 0)).toBe(batch.length * 19)
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from lead_events`.execute(client.db)
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from lead_events`.execute(
+      client.db,
+    )
     expect(rows[0]!.n).toBe(batch.length)
     const perf = await client.db
       .selectFrom('org_performance')
-      .select((eb) => [eb.fn.sum<number>('leads_created').as('created'), eb.fn.sum<number>('conversions').as('conv')])
+      .select((eb) => [
+        eb.fn.sum<number>('leads_created').as('created'),
+        eb.fn.sum<number>('conversions').as('conv'),
+      ])
       .where('grain', '=', 'day')
       .executeTakeFirstOrThrow()
     expect(Number(perf.created)).toBe(3)
@@ -79,16 +114,31 @@ describe.each(testDatabases())('ingest on $kind', ({ open }) => {
     const changed = { ...created!, source: 'phone' }
     const r = await ingestEvents(client.db, [changed], NOW)
     expect(r.accepted).toBe(0)
-    expect(r.rejected).toEqual([expect.objectContaining({ index: 0, id: created!.id, code: 'conflict' })])
-    const row = await client.db.selectFrom('leads').select('source').where('lead_id', '=', 'L1').executeTakeFirstOrThrow()
+    expect(r.rejected).toEqual([
+      expect.objectContaining({ index: 0, id: created!.id, code: 'conflict' }),
+    ])
+    const row = await client.db
+      .selectFrom('leads')
+      .select('source')
+      .where('lead_id', '=', 'L1')
+      .executeTakeFirstOrThrow()
     expect(row.source).toBe('web')
   })
 
   it('treats the same instant written with another offset as the same content', async () => {
     await reset()
-    const created: LeadEvent = { id: 'e1', type: 'lead.created', occurredAt: '2026-06-14T10:00:00Z', leadId: 'L1' }
+    const created: LeadEvent = {
+      id: 'e1',
+      type: 'lead.created',
+      occurredAt: '2026-06-14T10:00:00Z',
+      leadId: 'L1',
+    }
     await ingestEvents(client.db, [created], NOW)
-    const r = await ingestEvents(client.db, [{ ...created, occurredAt: '2026-06-14T15:30:00+05:30' }], NOW)
+    const r = await ingestEvents(
+      client.db,
+      [{ ...created, occurredAt: '2026-06-14T15:30:00+05:30' }],
+      NOW,
+    )
     expect(r).toMatchObject({ accepted: 0, duplicates: 1, rejected: [] })
   })
 
@@ -96,13 +146,25 @@ describe.each(testDatabases())('ingest on $kind', ({ open }) => {
     await reset()
     const [created, , contacted, completed] = story('L1')
     await ingestEvents(client.db, [completed!, contacted!], NOW)
-    let ct = await client.db.selectFrom('conversion_tracking').selectAll().where('lead_id', '=', 'L1').executeTakeFirstOrThrow()
+    let ct = await client.db
+      .selectFrom('conversion_tracking')
+      .selectAll()
+      .where('lead_id', '=', 'L1')
+      .executeTakeFirstOrThrow()
     expect(ct.created_at).toBeNull()
     expect(ct.converted_by).toBe('a1')
     await ingestEvents(client.db, [created!], NOW)
-    ct = await client.db.selectFrom('conversion_tracking').selectAll().where('lead_id', '=', 'L1').executeTakeFirstOrThrow()
+    ct = await client.db
+      .selectFrom('conversion_tracking')
+      .selectAll()
+      .where('lead_id', '=', 'L1')
+      .executeTakeFirstOrThrow()
     expect(ct.created_at?.toISOString()).toBe(created!.occurredAt)
-    const rt = await client.db.selectFrom('response_times').selectAll().where('lead_id', '=', 'L1').executeTakeFirstOrThrow()
+    const rt = await client.db
+      .selectFrom('response_times')
+      .selectAll()
+      .where('lead_id', '=', 'L1')
+      .executeTakeFirstOrThrow()
     expect(Number(rt.response_ms)).toBe(6 * 60_000)
     expect(await reconcile(client.db)).toEqual([])
   })
@@ -113,12 +175,23 @@ describe.each(testDatabases())('ingest on $kind', ({ open }) => {
     await ingestEvents(
       client.db,
       [
-        { id: 'u2', type: 'agent.upserted', occurredAt: at(10), agentId: 'ann', name: 'Ann Newer', teamId: 't1' },
+        {
+          id: 'u2',
+          type: 'agent.upserted',
+          occurredAt: at(10),
+          agentId: 'ann',
+          name: 'Ann Newer',
+          teamId: 't1',
+        },
         { id: 'u1', type: 'agent.upserted', occurredAt: at(1), agentId: 'ann', name: 'Ann Older' },
       ],
       NOW,
     )
-    const agent = await client.db.selectFrom('agents').selectAll().where('agent_id', '=', 'ann').executeTakeFirstOrThrow()
+    const agent = await client.db
+      .selectFrom('agents')
+      .selectAll()
+      .where('agent_id', '=', 'ann')
+      .executeTakeFirstOrThrow()
     expect(agent).toMatchObject({ name: 'Ann Newer', team_id: 't1' })
   })
 
@@ -133,7 +206,14 @@ describe.each(testDatabases())('ingest on $kind', ({ open }) => {
       'not an object',
       { id: 'x'.repeat(200), type: 'lead.created', occurredAt: at(1), leadId: 'L3' },
       { id: 'future', type: 'lead.created', occurredAt: '2026-06-16T12:00:00Z', leadId: 'L4' },
-      { id: 'bad-status', type: 'lead.status_changed', occurredAt: at(1), leadId: 'L1', agentId: 'a1', status: 'won' },
+      {
+        id: 'bad-status',
+        type: 'lead.status_changed',
+        occurredAt: at(1),
+        leadId: 'L1',
+        agentId: 'a1',
+        status: 'won',
+      },
       good[2],
     ]
     const r = await ingestEvents(client.db, batch, NOW)
@@ -148,7 +228,9 @@ describe.each(testDatabases())('ingest on $kind', ({ open }) => {
     ])
     expect(r.rejected[0]).toMatchObject({ id: 'bad-type', error: expect.stringContaining('type') })
     expect(r.rejected[5]!.error).toContain('status')
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from lead_events`.execute(client.db)
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from lead_events`.execute(
+      client.db,
+    )
     expect(rows[0]!.n).toBe(3)
   })
 
@@ -156,16 +238,33 @@ describe.each(testDatabases())('ingest on $kind', ({ open }) => {
     const leads = ['L1', 'L2', 'L3', 'L4']
     const agents = ['a1', 'a2', 'a3']
     const event = fc.oneof(
-      fc.record({ type: fc.constant('lead.created' as const), leadId: fc.constantFrom(...leads), agentId: fc.option(fc.constantFrom(...agents), { nil: undefined }) }),
-      fc.record({ type: fc.constant('lead.assigned' as const), leadId: fc.constantFrom(...leads), agentId: fc.constantFrom(...agents) }),
+      fc.record({
+        type: fc.constant('lead.created' as const),
+        leadId: fc.constantFrom(...leads),
+        agentId: fc.option(fc.constantFrom(...agents), { nil: undefined }),
+      }),
+      fc.record({
+        type: fc.constant('lead.assigned' as const),
+        leadId: fc.constantFrom(...leads),
+        agentId: fc.constantFrom(...agents),
+      }),
       fc.record({
         type: fc.constant('lead.status_changed' as const),
         leadId: fc.constantFrom(...leads),
         agentId: fc.constantFrom(...agents),
         status: fc.constantFrom('new', 'contacted', 'qualified', 'retained', 'completed', 'lost'),
       }),
-      fc.record({ type: fc.constant('agent.action' as const), leadId: fc.constantFrom(...leads), agentId: fc.constantFrom(...agents), action: fc.constantFrom('call', 'email') }),
-      fc.record({ type: fc.constant('agent.upserted' as const), agentId: fc.constantFrom(...agents), name: fc.constantFrom('A', 'B') }),
+      fc.record({
+        type: fc.constant('agent.action' as const),
+        leadId: fc.constantFrom(...leads),
+        agentId: fc.constantFrom(...agents),
+        action: fc.constantFrom('call', 'email'),
+      }),
+      fc.record({
+        type: fc.constant('agent.upserted' as const),
+        agentId: fc.constantFrom(...agents),
+        name: fc.constantFrom('A', 'B'),
+      }),
     )
     // Minutes over three days so events cross quarter-hour, day and month-grain buckets.
     const timed = fc.tuple(event, fc.integer({ min: 0, max: 3 * 1440 }))
@@ -183,11 +282,18 @@ describe.each(testDatabases())('ingest on $kind', ({ open }) => {
           }))
           const delivery = [...events, ...dupPicks.map((p) => events[p % events.length]!)]
           // Deterministic shuffle from the generated picks keeps failures reproducible.
-          const order = delivery.map((e, i) => ({ e, k: (i * 7919 + (dupPicks[i % Math.max(1, dupPicks.length)] ?? 0)) % 101 }))
+          const order = delivery.map((e, i) => ({
+            e,
+            k: (i * 7919 + (dupPicks[i % Math.max(1, dupPicks.length)] ?? 0)) % 101,
+          }))
           order.sort((a, b) => a.k - b.k)
           let accepted = 0
           for (let i = 0; i < order.length; i += batchSize) {
-            const r = await ingestEvents(client.db, order.slice(i, i + batchSize).map((o) => o.e), NOW)
+            const r = await ingestEvents(
+              client.db,
+              order.slice(i, i + batchSize).map((o) => o.e),
+              NOW,
+            )
             expect(r.rejected).toEqual([])
             accepted += r.accepted
           }

@@ -47,7 +47,8 @@ export async function ingestEvents(
     index,
     id,
     code: 'conflict',
-    error: 'an event with this id was already received with different content; the stored event stands',
+    error:
+      'an event with this id was already received with different content; the stored event stands',
   })
 
   const result = await db.transaction().execute(async (trx) => {
@@ -83,17 +84,27 @@ export async function ingestEvents(
 
   rejected.push(...result.conflicts)
   rejected.sort((a, b) => a.index - b.index)
-  return { accepted: result.stored.length, duplicates: result.duplicates, rejected, stored: result.stored }
+  return {
+    accepted: result.stored.length,
+    duplicates: result.duplicates,
+    rejected,
+    stored: result.stored,
+  }
 }
 
-async function storeEvents(trx: Transaction<Database>, fresh: NormalizedEvent[]): Promise<StoredEvent[]> {
+async function storeEvents(
+  trx: Transaction<Database>,
+  fresh: NormalizedEvent[],
+): Promise<StoredEvent[]> {
   if (fresh.length === 0) return []
   await ensurePartitions(
     trx,
     fresh.map((e) => e.occurredAt),
   )
   const { rows: seqs } = await sql<{ seq: number }>`
-    select nextval('lead_event_seq')::int8 as seq from generate_series(1, ${fresh.length}::int)`.execute(trx)
+    select nextval('lead_event_seq')::int8 as seq from generate_series(1, ${fresh.length}::int)`.execute(
+    trx,
+  )
   const stored = fresh.map((e, i) => ({ ...e, seq: Number(seqs[i]!.seq) }))
   for (const part of chunks(stored)) {
     await trx
@@ -115,14 +126,24 @@ async function storeEvents(trx: Transaction<Database>, fresh: NormalizedEvent[])
       .execute()
     await trx
       .insertInto('lead_event_ids')
-      .values(part.map((e) => ({ event_id: e.id, seq: e.seq, occurred_at: e.occurredAt, fingerprint: e.fingerprint })))
+      .values(
+        part.map((e) => ({
+          event_id: e.id,
+          seq: e.seq,
+          occurred_at: e.occurredAt,
+          fingerprint: e.fingerprint,
+        })),
+      )
       .execute()
   }
   return stored
 }
 
 /** Applies the effect of newly stored events to every derived table. */
-export async function updateDerived(trx: Transaction<Database>, stored: readonly StoredEvent[]): Promise<void> {
+export async function updateDerived(
+  trx: Transaction<Database>,
+  stored: readonly StoredEvent[],
+): Promise<void> {
   if (stored.length === 0) return
   const deltas = new Deltas()
   for (const e of stored) deltas.addEvent(e)
@@ -130,7 +151,11 @@ export async function updateDerived(trx: Transaction<Database>, stored: readonly
   const leadIds = [...new Set(stored.flatMap((e) => (e.leadId === null ? [] : [e.leadId])))]
   const newIds = new Set(stored.map((e) => e.id))
   // Events are processed in cursor order, so "before" is everything with a smaller cursor.
-  const byLead = await loadLeadEvents(trx, leadIds, stored.reduce((m, e) => Math.max(m, e.seq), 0))
+  const byLead = await loadLeadEvents(
+    trx,
+    leadIds,
+    stored.reduce((m, e) => Math.max(m, e.seq), 0),
+  )
   const derived = new Map<string, LeadFacts>()
   for (const leadId of leadIds) {
     const all = byLead.get(leadId) ?? []
@@ -146,7 +171,11 @@ export async function updateDerived(trx: Transaction<Database>, stored: readonly
   await writeCounters(trx, deltas)
 }
 
-export async function loadLeadEvents(trx: Transaction<Database>, leadIds: string[], maxSeq = Number.MAX_SAFE_INTEGER) {
+export async function loadLeadEvents(
+  trx: Transaction<Database>,
+  leadIds: string[],
+  maxSeq = Number.MAX_SAFE_INTEGER,
+) {
   const byLead = new Map<string, LeadEventFacts[]>()
   for (const part of chunks(leadIds, 5_000)) {
     const rows = await trx
@@ -157,7 +186,14 @@ export async function loadLeadEvents(trx: Transaction<Database>, leadIds: string
       .execute()
     for (const r of rows) {
       const list = byLead.get(r.lead_id!) ?? []
-      list.push({ id: r.event_id, type: r.type, occurredAt: r.occurred_at, agentId: r.agent_id, status: r.status, source: r.source })
+      list.push({
+        id: r.event_id,
+        type: r.type,
+        occurredAt: r.occurred_at,
+        agentId: r.agent_id,
+        status: r.status,
+        source: r.source,
+      })
       byLead.set(r.lead_id!, list)
     }
   }
@@ -252,7 +288,8 @@ export async function writeLeadRows(trx: Transaction<Database>, derived: Map<str
         prev_assigned_at: a.prevAt,
       })),
     )
-    for (const rows of chunks(assignments)) await trx.insertInto('lead_assignments').values(rows).execute()
+    for (const rows of chunks(assignments))
+      await trx.insertInto('lead_assignments').values(rows).execute()
   }
 }
 
@@ -261,7 +298,15 @@ export async function writeAgents(trx: Transaction<Database>, stored: readonly S
   for (const part of chunks(seen)) {
     await trx
       .insertInto('agents')
-      .values(part.map((agent_id) => ({ agent_id, name: null, team_id: null, profile_at: null, profile_event_id: null })))
+      .values(
+        part.map((agent_id) => ({
+          agent_id,
+          name: null,
+          team_id: null,
+          profile_at: null,
+          profile_event_id: null,
+        })),
+      )
       .onConflict((oc) => oc.column('agent_id').doNothing())
       .execute()
   }
@@ -271,7 +316,13 @@ export async function writeAgents(trx: Transaction<Database>, stored: readonly S
     const p = e.payload
     await trx
       .updateTable('agents')
-      .set({ name: p.name, team_id: p.teamId ?? null, active: p.active ?? true, profile_at: e.occurredAt, profile_event_id: e.id })
+      .set({
+        name: p.name,
+        team_id: p.teamId ?? null,
+        active: p.active ?? true,
+        profile_at: e.occurredAt,
+        profile_event_id: e.id,
+      })
       .where('agent_id', '=', p.agentId)
       .where((eb) =>
         eb.or([
@@ -287,19 +338,30 @@ export async function writeAgents(trx: Transaction<Database>, stored: readonly S
 export async function writeCounters(trx: Transaction<Database>, deltas: Deltas) {
   const { agent, org } = deltas.tableRows()
   const increment = (table: 'agent_performance' | 'org_performance') =>
-    Object.fromEntries(COUNTERS.map((c) => [c, sql<number>`${sql.ref(`${table}.${c}`)} + ${sql.ref(`excluded.${c}`)}`]))
+    Object.fromEntries(
+      COUNTERS.map((c) => [
+        c,
+        sql<number>`${sql.ref(`${table}.${c}`)} + ${sql.ref(`excluded.${c}`)}`,
+      ]),
+    )
   for (const rows of chunks(agent)) {
     await trx
       .insertInto('agent_performance')
       .values(rows)
-      .onConflict((oc) => oc.columns(['grain', 'bucket_start', 'agent_id']).doUpdateSet(increment('agent_performance')))
+      .onConflict((oc) =>
+        oc
+          .columns(['grain', 'bucket_start', 'agent_id'])
+          .doUpdateSet(increment('agent_performance')),
+      )
       .execute()
   }
   for (const rows of chunks(org)) {
     await trx
       .insertInto('org_performance')
       .values(rows)
-      .onConflict((oc) => oc.columns(['grain', 'bucket_start']).doUpdateSet(increment('org_performance')))
+      .onConflict((oc) =>
+        oc.columns(['grain', 'bucket_start']).doUpdateSet(increment('org_performance')),
+      )
       .execute()
   }
 }

@@ -35,7 +35,9 @@ function describeIssues(issues: readonly { path: PropertyKey[]; message: string 
     .join('; ')
 }
 
-export type Normalized = { ok: true; event: NormalizedEvent } | { ok: false; rejection: IngestRejection }
+export type Normalized =
+  | { ok: true; event: NormalizedEvent }
+  | { ok: false; rejection: IngestRejection }
 
 /** Validates one element of a batch; never throws. */
 export function normalizeEvent(raw: unknown, index: number, now: Date): Normalized {
@@ -47,18 +49,30 @@ export function normalizeEvent(raw: unknown, index: number, now: Date): Normaliz
   if (!parsed.success) {
     return {
       ok: false,
-      rejection: { index, ...(rawId !== undefined && { id: rawId }), code: 'invalid', error: describeIssues(parsed.error.issues) },
+      rejection: {
+        index,
+        ...(rawId !== undefined && { id: rawId }),
+        code: 'invalid',
+        error: describeIssues(parsed.error.issues),
+      },
     }
   }
   const occurredAt = new Date(parsed.data.occurredAt)
   if (occurredAt.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) {
     return {
       ok: false,
-      rejection: { index, id: parsed.data.id, code: 'future', error: `occurredAt is in the future (server time ${now.toISOString()})` },
+      rejection: {
+        index,
+        id: parsed.data.id,
+        code: 'future',
+        error: `occurredAt is in the future (server time ${now.toISOString()})`,
+      },
     }
   }
   const payload = { ...parsed.data, occurredAt: occurredAt.toISOString() } as LeadEvent
-  const e = payload as Partial<Record<'leadId' | 'agentId' | 'status' | 'action' | 'source', string>>
+  const e = payload as Partial<
+    Record<'leadId' | 'agentId' | 'status' | 'action' | 'source', string>
+  >
   return {
     ok: true,
     event: {

@@ -3,7 +3,14 @@ import { type Kysely, sql, type Transaction } from 'kysely'
 import type { Database } from '../schema.js'
 import { Deltas } from './deltas.js'
 import { deriveLead, type LeadFacts } from './derive.js'
-import { chunks, INGEST_LOCK, loadLeadEvents, type StoredEvent, writeAgents, writeCounters, writeLeadRows } from './ingest.js'
+import {
+  INGEST_LOCK,
+  loadLeadEvents,
+  type StoredEvent,
+  writeAgents,
+  writeCounters,
+  writeLeadRows,
+} from './ingest.js'
 
 export const DERIVED_TABLES = [
   'agents',
@@ -29,7 +36,18 @@ export async function rebuildDerived(trx: Transaction<Database>): Promise<void> 
   for (;;) {
     const rows = await trx
       .selectFrom('lead_events')
-      .select(['seq', 'event_id', 'type', 'occurred_at', 'lead_id', 'agent_id', 'status', 'action', 'source', 'payload'])
+      .select([
+        'seq',
+        'event_id',
+        'type',
+        'occurred_at',
+        'lead_id',
+        'agent_id',
+        'status',
+        'action',
+        'source',
+        'payload',
+      ])
       .where('seq', '>', after)
       .orderBy('seq')
       .limit(PAGE)
@@ -93,7 +111,11 @@ export async function snapshotDerived(db: Kysely<Database>): Promise<Record<stri
         if (t === 'agents') delete copy.first_seen_at
         return copy
       })
-      .filter((r) => !t.endsWith('_performance') || Object.entries(r).some(([k, v]) => typeof v === 'number' && v !== 0 && k !== 'grain'))
+      .filter(
+        (r) =>
+          !t.endsWith('_performance') ||
+          Object.entries(r).some(([k, v]) => typeof v === 'number' && v !== 0 && k !== 'grain'),
+      )
       .map((r) => JSON.stringify(r, Object.keys(r).sort()))
       .sort()
   }
@@ -115,7 +137,9 @@ export async function reconcile(db: Kysely<Database>): Promise<string[]> {
       const before = await snapshotDerived(trx)
       await rebuildDerived(trx)
       const rebuilt = await snapshotDerived(trx)
-      differing = DERIVED_TABLES.filter((t) => JSON.stringify(before[t]) !== JSON.stringify(rebuilt[t]))
+      differing = DERIVED_TABLES.filter(
+        (t) => JSON.stringify(before[t]) !== JSON.stringify(rebuilt[t]),
+      )
       throw new ReconcileMismatch('rollback')
     })
     .catch((e) => {

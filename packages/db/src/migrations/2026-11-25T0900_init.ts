@@ -75,7 +75,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('status', 'text', (c) => c.notNull().defaultTo('new'))
     .addColumn('status_at', 'timestamptz')
     .execute()
-  await db.schema.createIndex('leads_owner_idx').on('leads').columns(['owner_agent_id', 'status']).execute()
+  await db.schema
+    .createIndex('leads_owner_idx')
+    .on('leads')
+    .columns(['owner_agent_id', 'status'])
+    .execute()
   await db.schema.createIndex('leads_status_idx').on('leads').column('status').execute()
 
   await db.schema
@@ -91,8 +95,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('furthest_stage', 'text', (c) => c.notNull().defaultTo('new'))
     .addColumn('converted_by', 'text')
     .execute()
-  await db.schema.createIndex('conversion_created_idx').on('conversion_tracking').column('created_at').execute()
-  await db.schema.createIndex('conversion_completed_idx').on('conversion_tracking').column('completed_at').execute()
+  await db.schema
+    .createIndex('conversion_created_idx')
+    .on('conversion_tracking')
+    .column('created_at')
+    .execute()
+  await db.schema
+    .createIndex('conversion_completed_idx')
+    .on('conversion_tracking')
+    .column('completed_at')
+    .execute()
 
   await db.schema
     .createTable('response_times')
@@ -102,7 +114,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('responder_agent_id', 'text')
     .addColumn('response_ms', 'bigint')
     .execute()
-  await db.schema.createIndex('response_first_idx').on('response_times').column('first_response_at').execute()
+  await db.schema
+    .createIndex('response_first_idx')
+    .on('response_times')
+    .column('first_response_at')
+    .execute()
 
   await db.schema
     .createTable('lead_assignments')
@@ -113,9 +129,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('prev_assigned_at', 'timestamptz')
     .addPrimaryKeyConstraint('lead_assignments_pk', ['lead_id', 'event_id'])
     .execute()
-  await db.schema.createIndex('assignments_time_idx').on('lead_assignments').columns(['assigned_at', 'agent_id']).execute()
+  await db.schema
+    .createIndex('assignments_time_idx')
+    .on('lead_assignments')
+    .columns(['assigned_at', 'agent_id'])
+    .execute()
   // Repeat assignments of the same (agent, lead) are rare; reads subtract them to count distinct leads.
-  await sql`create index assignments_repeat_idx on lead_assignments (assigned_at) where prev_assigned_at is not null`.execute(db)
+  await sql`create index assignments_repeat_idx on lead_assignments (assigned_at) where prev_assigned_at is not null`.execute(
+    db,
+  )
 
   for (const table of ['agent_performance', 'org_performance'] as const) {
     let t = db.schema
@@ -127,7 +149,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     t = t.addColumn('response_ms', 'bigint', (c) => c.notNull().defaultTo(0))
     t = t.addPrimaryKeyConstraint(
       `${table}_pk`,
-      (table === 'agent_performance' ? ['grain', 'bucket_start', 'agent_id'] : ['grain', 'bucket_start']) as never,
+      (table === 'agent_performance'
+        ? ['grain', 'bucket_start', 'agent_id']
+        : ['grain', 'bucket_start']) as never,
     )
     await t.execute()
   }

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { compareCursor, latestCursor, mergeFeed } from './feed'
+
+const item = (id: string) => ({ id, summary: `event ${id}` })
+
+describe('mergeFeed', () => {
+  it('keeps newest first', () => {
+    expect(mergeFeed([], [item('1'), item('3'), item('2')]).map((i) => i.id)).toEqual([
+      '3',
+      '2',
+      '1',
+    ])
+  })
+
+  it('drops ids it already has, so a replay after reconnecting never doubles an entry', () => {
+    const before = mergeFeed([], [item('7'), item('8'), item('9')])
+    const after = mergeFeed(before, [item('8'), item('9'), item('10'), item('11')])
+    expect(after.map((i) => i.id)).toEqual(['11', '10', '9', '8', '7'])
+  })
+
+  it('returns the same array when nothing new arrived (no re-render)', () => {
+    const list = mergeFeed([], [item('1')])
+    expect(mergeFeed(list, [item('1')])).toBe(list)
+    expect(mergeFeed(list, [])).toBe(list)
+  })
+
+  it('is bounded', () => {
+    const many = Array.from({ length: 30 }, (_, i) => item(String(i + 1)))
+    const list = mergeFeed([], many, 10)
+    expect(list).toHaveLength(10)
+    expect(list[0]!.id).toBe('30')
+  })
+
+  it('orders cursors numerically, beyond 2^53 too', () => {
+    expect(mergeFeed([], [item('9'), item('10')]).map((i) => i.id)).toEqual(['10', '9'])
+    expect(compareCursor('9007199254740993', '9007199254740992')).toBeGreaterThan(0)
+  })
+})
+
+describe('latestCursor', () => {
+  it('only moves forward', () => {
+    expect(latestCursor(null, '5')).toBe('5')
+    expect(latestCursor('5', '12')).toBe('12')
+    expect(latestCursor('12', '5')).toBe('12')
+  })
+})

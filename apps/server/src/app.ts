@@ -1,0 +1,150 @@
+import {
+  type Bus,
+  FeedHub,
+  InProcessBus,
+  MemoryCache,
+  PostgresBus,
+  type ReadCache,
+  RedisBus,
+  RedisCache,
+  systemClock,
+} from '@leads/api'
+import { createDbClient, type DbClient, ensureUpcomingPartitions, migrateToLatest } from '@leads/db'
+import { Redis } from 'ioredis'
+import pg from 'pg'
+import { type Logger, pino } from 'pino'
+import type { Env } from './env.js'
+import { createServer, type LeadsServer } from './server.js'
+
+/**
+ * Structured JSON logs on stdout, one line per event. Written synchronously: the volume is small,
+ * and the lines that matter most (why start-up or shutdown failed) must not sit in a buffer when
+ * the process ends.
+ */
+export function createLogger(env: Env): Logger {
+  return pino(
+    { level: env.LOG_LEVEL, base: { service: 'leads-server', env: env.NODE_ENV } },
+    pino.destination({ dest: 1, sync: true }),
+  )
+}
+
+/** Where the data lives, without the password. */
+export function describeDatabase(env: Env): string {
+  if (!env.DATABASE_URL) return `PGlite at ${env.DATA_DIR}`
+  const url = new URL(env.DATABASE_URL)
+  return `Postgres at ${url.host}${url.pathname}`
+}
+
+/**
+ * Opens the database `env` names (Postgres when `DATABASE_URL` is set, else PGlite in
+ * `DATA_DIR`), applies pending migrations and creates the coming months' partitions.
+ */
+export async function openDatabase(env: Env, logger: Logger): Promise<DbClient> {
+  const client = await createDbClient(
+    env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.DATA_DIR },
+  )
+  try {
+    const { results = [] } = await migrateToLatest(client.db)
+    for (const r of results)
+      logger.info({ migration: r.migrationName, direction: r.direction }, 'migrated')
+    await ensureUpcomingPartitions(client.db, new Date())
+  } catch (err) {
+    await client.close()
+    throw err
+  }
+  logger.info({ database: describeDatabase(env), kind: client.kind }, 'database ready')
+  return client
+}
+
+/**
+ * The process's live feed and read cache. One instance alone uses an in-process bus and memory;
+ * on Postgres the instances hear each other through LISTEN/NOTIFY; with Redis, through its
+ * pub/sub, and they share one cache.
+ */
+export async function startLive(env: Env, logger: Logger, client: DbClient) {
+  const log = logger.child({ component: 'live' })
+  const warn = (err: unknown) => log.warn({ err }, 'live transport error; falling back or retrying')
+  const redis = env.REDIS_URL
+    ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+    : null
+  redis?.on('error', warn)
+  const cache: ReadCache = redis ? new RedisCache(redis, warn) : new MemoryCache()
+  const databaseUrl = env.DATABASE_URL
+  const bus: Bus = redis
+    ? new RedisBus(redis, warn)
+    : client.pool && databaseUrl
+      ? new PostgresBus(client.pool, () => new pg.Client({ connectionString: databaseUrl }), warn)
+      : new InProcessBus()
+  const hub = new FeedHub(client.db, bus, { onError: warn })
+  await hub.start()
+  // Another instance's ingest reaches this one through the hub; its memory cache must drop too.
+  hub.onChange(() => void cache.invalidate())
+  log.info({ bus: bus.constructor.name, cache: cache.kind }, 'live feed started')
+  return {
+    live: hub,
+    cache,
+    stop: async () => {
+      await hub.stop()
+      redis?.disconnect()
+    },
+  }
+}
+
+/** Builds the server over an open database (closed with the server) and starts listening. */
+export async function startServer(
+  env: Env,
+  logger: Logger,
+  client: DbClient,
+  opts: { drainTimeoutMs?: number } = {},
+): Promise<{ server: LeadsServer; url: string }> {
+  const { live, cache, stop } = await startLive(env, logger, client)
+  const server = createServer({
+    deps: { db: client.db, clock: systemClock, orgTimezone: env.ORG_TIMEZONE, live, cache },
+    logger,
+    port: env.PORT,
+    host: env.HOST,
+    closeDb: async () => {
+      await stop()
+      await client.close()
+    },
+    ...opts,
+  })
+  const url = await server.listen()
+  logger.info({ url, host: env.HOST, port: env.PORT, orgTimezone: env.ORG_TIMEZONE }, 'listening')
+  return { server, url }
+}
+
+/**
+ * Runs `shutdown` once on SIGTERM or SIGINT, then exits 0 (1 if it failed). A repeated signal is
+ * ignored rather than forcing an exit: one Ctrl-C reaches the process through turbo, pnpm and tsx
+ * at once, and cutting shutdown short could leave a PGlite directory half written. Errors that
+ * escape every handler are logged and shut the process down the same way with exit code 1.
+ */
+export function handleProcessSignals(shutdown: () => Promise<void>, logger: Logger): void {
+  let stopping = false
+  const stop = (code: number) => {
+    if (stopping) return
+    stopping = true
+    shutdown().then(
+      () => process.exit(code),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      logger.info({ signal }, stopping ? 'already shutting down' : 'signal received')
+      stop(0)
+    })
+  }
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception')
+    stop(1)
+  })
+  process.on('unhandledRejection', (err) => {
+    logger.fatal({ err }, 'unhandled rejection')
+    stop(1)
+  })
+}

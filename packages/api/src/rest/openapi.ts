@@ -1,0 +1,352 @@
+import {
+  ingestResult,
+  leadEvent,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_EVENTS,
+  MAX_BUCKETS,
+  MAX_LEADERBOARD_LIMIT,
+  MAX_RANGE_DAYS,
+} from '@leads/contract'
+import { z } from 'zod'
+import { restErrorBody } from './errors.js'
+import { READ_CACHE_CONTROL } from './respond.js'
+import {
+  ACTIVITY_STREAM_PATH,
+  DOCS_PATH,
+  EVENTS_PATH,
+  OPENAPI_PATH,
+  READ_ROUTES,
+  type ReadRoute,
+} from './routes.js'
+
+export type JsonSchema = Record<string, unknown>
+
+export interface Parameter {
+  name: string
+  in: 'query' | 'header'
+  required: boolean
+  description?: string
+  schema: JsonSchema
+  example?: string
+}
+
+/** The subset of an OpenAPI 3.1 document this adapter produces (and the docs page reads). */
+export interface OpenApiDocument {
+  openapi: string
+  info: { title: string; version: string; description: string }
+  tags: { name: string; description: string }[]
+  paths: Record<string, Record<string, Operation>>
+  components: {
+    schemas: Record<string, JsonSchema>
+    parameters: Record<string, Parameter>
+    headers: Record<string, { description: string; schema: JsonSchema }>
+    responses: Record<string, Response>
+  }
+}
+
+export interface Operation {
+  operationId: string
+  tags: string[]
+  summary: string
+  description: string
+  parameters?: (Parameter | Ref)[]
+  requestBody?: {
+    required: boolean
+    description: string
+    content: Record<string, { schema: JsonSchema; example?: unknown }>
+  }
+  responses: Record<string, Response | Ref>
+}
+interface Response {
+  description: string
+  headers?: Record<string, Ref>
+  content?: Record<string, { schema: JsonSchema }>
+}
+type Ref = { $ref: string }
+
+const ref = (kind: string, name: string): Ref => ({ $ref: `#/components/${kind}/${name}` })
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  // The document's dialect already is 2020-12, which is what zod emits.
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io }) as JsonSchema
+  return rest
+}
+
+const PARAMETER_DOCS: Record<string, string> = {
+  tz: "IANA time-zone name (e.g. `America/New_York`). Default: the organisation's zone.",
+  from: 'Start of a custom range (inclusive), ISO 8601 with offset. Give together with `to`; a custom range replaces `period`.',
+  to: `End of a custom range (exclusive), after \`from\` and at most ${MAX_RANGE_DAYS} days later.`,
+  period: 'Named window, counted in calendar units of `tz`.',
+  interval: `Bucket size; the default depends on \`period\`. At most ${MAX_BUCKETS} buckets per answer.`,
+  agentId: 'Only figures for this agent.',
+  teamId: "Only figures for this team's agents.",
+  limit: `Rows per page, 1–${MAX_LEADERBOARD_LIMIT} (default 50).`,
+  offset: 'Rows to skip (default 0).',
+}
+
+/** Example query values used by the document and the curl lines on the docs page. */
+const EXAMPLES: Record<string, Record<string, string>> = {
+  metrics: { tz: 'America/New_York' },
+  leadVolume: { period: '7d', tz: 'Europe/London' },
+  funnel: { period: 'month', tz: 'Asia/Kolkata' },
+  heatmap: { period: 'week', tz: 'Australia/Adelaide' },
+  leaderboard: { period: 'week', limit: '10' },
+}
+
+function queryParameters(route: ReadRoute): Parameter[] {
+  const input = jsonSchema(route.input, 'input') as {
+    properties?: Record<string, JsonSchema>
+    required?: string[]
+  }
+  return Object.entries(input.properties ?? {}).map(([name, schema]) => {
+    const example = EXAMPLES[route.operationId]?.[name]
+    const description = PARAMETER_DOCS[name]
+    return {
+      name,
+      in: 'query',
+      required: input.required?.includes(name) ?? false,
+      ...(description ? { description } : {}),
+      schema,
+      ...(example ? { example } : {}),
+    }
+  })
+}
+
+const EXAMPLE_BATCH = [
+  {
+    id: 'evt-1',
+    type: 'agent.upserted',
+    occurredAt: '2026-11-18T09:00:00Z',
+    agentId: 'a1',
+    name: 'Ada',
+    teamId: 't1',
+  },
+  {
+    id: 'evt-2',
+    type: 'lead.created',
+    occurredAt: '2026-11-18T09:05:00+01:00',
+    leadId: 'L1',
+    agentId: 'a1',
+    source: 'web',
+  },
+  {
+    id: 'evt-3',
+    type: 'agent.action',
+    occurredAt: '2026-11-18T09:07:00Z',
+    leadId: 'L1',
+    agentId: 'a1',
+    action: 'call',
+  },
+  {
+    id: 'evt-4',
+    type: 'lead.status_changed',
+    occurredAt: '2026-11-18T09:08:00Z',
+    leadId: 'L1',
+    agentId: 'a1',
+    status: 'contacted',
+  },
+]
+
+const DESCRIPTION = `Live lead analytics: the five dashboard reads and event ingest, as plain JSON over HTTP.
+The same procedures are served over tRPC; this document is generated from the same zod schemas.
+
+## Time zones and windows
+Every read accepts \`tz\` (an IANA name; default: the organisation's zone) and, where it accepts
+\`period\`, a custom \`from\`/\`to\` range (ISO 8601 with offset; \`from\` < \`to\`, at most ${MAX_RANGE_DAYS} days).
+Timestamps in answers are ISO 8601 with the offset of \`tz\`. Every answer carries \`asOf\`: every
+event ingested before that instant is included in the figures.
+
+## Errors
+Every error is JSON \`{ "error": { "code", "message", "details"? } }\` — never a stack trace.
+400 \`BAD_REQUEST\`: invalid input; \`details\` lists each problem as a zod issue (\`code\`, \`path\`,
+\`message\`). An unknown or repeated query parameter is also a 400. Other statuses: 401, 403, 404,
+405 (with \`Allow\`), 413, 429, 500, 503.
+
+## Caching
+Reads answer with a strong \`ETag\` and \`Cache-Control: ${READ_CACHE_CONTROL}\`: figures are fresh
+for about a second, so clients revalidate each time; a matching \`If-None-Match\` gets \`304 Not
+Modified\` with no body.
+
+## Ingest limits
+\`POST ${EVENTS_PATH}\` takes a JSON array of at most ${MAX_BATCH_EVENTS.toLocaleString('en-US')} events and
+${MAX_BATCH_BYTES.toLocaleString('en-US')} bytes (${MAX_BATCH_BYTES / 1024 / 1024} MiB); larger batches get 413. Each
+event is validated on its own: invalid ones come back in \`rejected\` by index while the rest are
+stored. Event ids make ingest idempotent: re-sending an event counts as a duplicate.
+
+## Live activity stream (upcoming — not available yet)
+\`${ACTIVITY_STREAM_PATH}\` will stream activity as it happens, as a plain WebSocket (JSON text
+frames) and as Server-Sent Events at the same path; tRPC clients will use the \`analytics.activity\`
+subscription. Each message: \`{ id, kind: new_lead|status_change|agent_action|conversion, type,
+occurredAt, leadId, agentId, agentName, status?, action?, summary }\`. \`id\` is a strictly increasing
+cursor: a client that reconnects with its last id receives every event it missed (within a retention
+window), in order, with no duplicates. It is not listed under \`paths\` until it exists.`
+
+/** Builds the OpenAPI 3.1 document from the contract's zod schemas and the route table. */
+export function buildOpenApiDocument(): OpenApiDocument {
+  const schemas: Record<string, JsonSchema> = {
+    Error: jsonSchema(restErrorBody, 'output'),
+    LeadEvent: jsonSchema(leadEvent, 'input'),
+    IngestBatch: {
+      type: 'array',
+      maxItems: MAX_BATCH_EVENTS,
+      items: ref('schemas', 'LeadEvent'),
+      description: `At most ${MAX_BATCH_EVENTS} events and ${MAX_BATCH_BYTES} bytes.`,
+    },
+    IngestResult: jsonSchema(ingestResult, 'output'),
+  }
+  const paths: OpenApiDocument['paths'] = {}
+
+  for (const route of READ_ROUTES) {
+    schemas[route.outputName] = jsonSchema(route.output, 'output')
+    paths[route.path] = {
+      get: {
+        operationId: route.operationId,
+        tags: ['analytics'],
+        summary: route.summary,
+        description: route.description,
+        parameters: [...queryParameters(route), ref('parameters', 'IfNoneMatch')],
+        responses: {
+          '200': {
+            description: 'The figures.',
+            headers: {
+              ETag: ref('headers', 'ETag'),
+              'Cache-Control': ref('headers', 'CacheControl'),
+            },
+            content: { 'application/json': { schema: ref('schemas', route.outputName) } },
+          },
+          '304': ref('responses', 'NotModified'),
+          '400': ref('responses', 'BadRequest'),
+          '500': ref('responses', 'InternalError'),
+          default: ref('responses', 'Error'),
+        },
+      },
+    }
+  }
+
+  paths[EVENTS_PATH] = {
+    post: {
+      operationId: 'ingest',
+      tags: ['events'],
+      summary: 'Ingest a batch of events',
+      description:
+        `A JSON array of at most ${MAX_BATCH_EVENTS} events and ${MAX_BATCH_BYTES} bytes. Answers 200 ` +
+        'even when some events are rejected: `accepted` new events stored, `duplicates` already ' +
+        'known (same id, same content), `rejected` the rest by index with a reason (`invalid`, ' +
+        '`conflict`: id reused with different content, `future`: occurredAt too far ahead).',
+      requestBody: {
+        required: true,
+        description: 'Events of any of the five types, in any order.',
+        content: {
+          'application/json': { schema: ref('schemas', 'IngestBatch'), example: EXAMPLE_BATCH },
+        },
+      },
+      responses: {
+        '200': {
+          description: 'Per-batch outcome.',
+          content: { 'application/json': { schema: ref('schemas', 'IngestResult') } },
+        },
+        '400': ref('responses', 'BadRequest'),
+        '413': ref('responses', 'PayloadTooLarge'),
+        '500': ref('responses', 'InternalError'),
+        default: ref('responses', 'Error'),
+      },
+    },
+  }
+
+  paths[OPENAPI_PATH] = {
+    get: {
+      operationId: 'openapi',
+      tags: ['meta'],
+      summary: 'This document',
+      description: 'The OpenAPI 3.1 document, generated from the zod schemas the procedures use.',
+      responses: {
+        '200': {
+          description: 'OpenAPI 3.1 document.',
+          headers: {
+            ETag: ref('headers', 'ETag'),
+            'Cache-Control': ref('headers', 'CacheControl'),
+          },
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
+        '304': ref('responses', 'NotModified'),
+      },
+    },
+  }
+  paths[DOCS_PATH] = {
+    get: {
+      operationId: 'docs',
+      tags: ['meta'],
+      summary: 'Human-readable API docs',
+      description:
+        'This document rendered as a self-contained HTML page with example curl commands.',
+      responses: {
+        '200': {
+          description: 'HTML page.',
+          headers: {
+            ETag: ref('headers', 'ETag'),
+            'Cache-Control': ref('headers', 'CacheControl'),
+          },
+          content: { 'text/html': { schema: { type: 'string' } } },
+        },
+        '304': ref('responses', 'NotModified'),
+      },
+    },
+  }
+
+  const errorResponse = (description: string): Response => ({
+    description,
+    content: { 'application/json': { schema: ref('schemas', 'Error') } },
+  })
+
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Leads analytics API', version: '1.0.0', description: DESCRIPTION },
+    tags: [
+      { name: 'analytics', description: 'Dashboard reads (SPEC §4.1–4.5).' },
+      { name: 'events', description: 'Event ingest (SPEC §4.7).' },
+      { name: 'meta', description: 'This document and the docs page.' },
+    ],
+    paths,
+    components: {
+      schemas,
+      parameters: {
+        IfNoneMatch: {
+          name: 'If-None-Match',
+          in: 'header',
+          required: false,
+          description:
+            'An `ETag` from an earlier answer; when it still matches the answer is 304 with no body.',
+          schema: { type: 'string' },
+        },
+      },
+      headers: {
+        ETag: {
+          description: 'Strong validator of the body (SHA-256).',
+          schema: { type: 'string' },
+        },
+        CacheControl: {
+          description: `Always \`${READ_CACHE_CONTROL}\`: revalidate with \`If-None-Match\`.`,
+          schema: { type: 'string', const: READ_CACHE_CONTROL },
+        },
+      },
+      responses: {
+        NotModified: {
+          description: 'The `If-None-Match` tag matches: no body.',
+          headers: {
+            ETag: ref('headers', 'ETag'),
+            'Cache-Control': ref('headers', 'CacheControl'),
+          },
+        },
+        BadRequest: errorResponse(
+          'Invalid input (`BAD_REQUEST`): bad query parameters, or a request body that is not a JSON ' +
+            'array; `details` lists the zod issues where there are any.',
+        ),
+        PayloadTooLarge: errorResponse(
+          `\`PAYLOAD_TOO_LARGE\`: more than ${MAX_BATCH_BYTES} bytes or more than ${MAX_BATCH_EVENTS} events.`,
+        ),
+        InternalError: errorResponse('`INTERNAL_SERVER_ERROR`, with a generic message.'),
+        Error: errorResponse('Any other error (401, 403, 404, 429, 503) in the same shape.'),
+      },
+    },
+  }
+}
