@@ -15,6 +15,7 @@ import pg from 'pg'
 import { type Logger, pino } from 'pino'
 import type { Env } from './env.js'
 import { createServer, type LeadsServer } from './server.js'
+import { createStaticHandler } from './static.js'
 
 /**
  * Structured JSON logs on stdout, one line per event. Written synchronously: the volume is small,
@@ -103,6 +104,7 @@ export async function startServer(
     logger,
     port: env.PORT,
     host: env.HOST,
+    dashboard: createStaticHandler(env.DASHBOARD_DIR),
     closeDb: async () => {
       await stop()
       await client.close()

@@ -27,6 +27,12 @@ const envSchema = z.object({
     .min(1)
     .default(DEFAULT_DATA_DIR)
     .transform((dir) => (isAbsolute(dir) ? dir : resolve(REPO_ROOT, dir))),
+  /** The built dashboard served at `/` (`pnpm build` writes it). */
+  DASHBOARD_DIR: z
+    .string()
+    .min(1)
+    .default(resolve(REPO_ROOT, 'apps', 'dashboard', 'dist'))
+    .transform((dir) => (isAbsolute(dir) ? dir : resolve(REPO_ROOT, dir))),
   ORG_TIMEZONE: timeZone.default('UTC'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),

@@ -37,6 +37,8 @@ export interface ServerOptions {
   rest?: RestHandler
   /** Readiness probe behind `/readyz`; defaults to pinging `deps.db`. */
   isReady?: () => Promise<boolean>
+  /** Serves the built dashboard for paths outside /api (null: nothing there). */
+  dashboard?: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | null
   /** How long shutdown waits for in-flight requests before cutting connections. */
   drainTimeoutMs?: number
   /** WebSocket heartbeat: a silent connection gets a ping, then is dropped without a pong. */
@@ -138,6 +140,7 @@ export function createServer(opts: ServerOptions): LeadsServer {
       return
     }
     if (await rest(req, res)) return
+    if (!path.startsWith('/api/') && opts.dashboard && (await opts.dashboard(req, res))) return
     sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'no such path' } })
   }
 
