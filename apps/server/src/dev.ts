@@ -1,6 +1,8 @@
-import type { DbClient } from '@leads/db'
+import { existsSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { type DbClient, ensureUpcomingPartitions, migrateDownAll, migrateToLatest } from '@leads/db'
 // The seed and simulator entry point of packages/db (its `./seed` export).
-import { DEFAULT_AGENTS, DEFAULT_DAYS, isEmpty, runSimulator, seedDatabase } from '@leads/db/seed'
+import { DEFAULT_AGENTS, isEmpty, runSimulator, seedDatabase } from '@leads/db/seed'
 import { createLogger, handleProcessSignals, openDatabase, startServer } from './app.js'
 import { loadEnv } from './env.js'
 import type { LeadsServer } from './server.js'
@@ -10,7 +12,13 @@ import type { LeadsServer } from './server.js'
 
 /** The seed and the simulator share a roster: same count and seed, same agent ids and names. */
 const ROSTER = { agents: DEFAULT_AGENTS, seed: 1 }
-const SIMULATOR_EVENTS_PER_SECOND = 5
+/**
+ * Demo history: 30 days at about 8,000 events a day (about a minute to seed on PGlite). The
+ * simulator keeps the same daily volume, shaped by office hours in ORG_TIMEZONE, so "today vs
+ * yesterday" compares like with like instead of a flood of live events against a quiet history.
+ */
+const DEMO = { days: 30, events: 240_000 }
+const SIMULATOR_EVENTS_PER_SECOND = DEMO.events / DEMO.days / 86_400
 /** tsx watch kills a restarting process after 5 s; draining must finish well before that. */
 const DRAIN_TIMEOUT_MS = 3_000
 const PROGRESS_EVERY_MS = 5_000
@@ -22,12 +30,30 @@ let client: DbClient | undefined
 let server: LeadsServer | undefined
 let simulation: Promise<unknown> = Promise.resolve()
 
+/**
+ * A marker beside the PGlite directory says the demo seed ran to the end. Seeding takes about a
+ * minute and a watch restart can interrupt it; a half-seeded demo database is wiped and seeded
+ * again rather than kept with a hole in its history. A Postgres database is never wiped.
+ */
+const seededMarker = `${env.DATA_DIR}.seeded`
+
 async function seedIfEmpty(db: DbClient['db']): Promise<void> {
-  if (!(await isEmpty(db))) {
-    logger.info('database has events; not seeding')
+  const embedded = !env.DATABASE_URL
+  if (embedded && existsSync(seededMarker)) {
+    logger.info('demo data already seeded')
     return
   }
-  const opts = { now: new Date(), days: DEFAULT_DAYS, tz: env.ORG_TIMEZONE, ...ROSTER }
+  if (!(await isEmpty(db))) {
+    if (!embedded) {
+      logger.info('database has events; not seeding')
+      return
+    }
+    logger.warn('the previous demo seed was interrupted; starting it over')
+    await migrateDownAll(db)
+    await migrateToLatest(db)
+    await ensureUpcomingPartitions(db, new Date())
+  }
+  const opts = { now: new Date(), ...DEMO, tz: env.ORG_TIMEZONE, ...ROSTER }
   logger.info({ days: opts.days, agents: opts.agents, tz: opts.tz }, 'seeding demo data')
   let logged = 0
   const result = await seedDatabase(db, opts, ({ done, expected, elapsedMs }) => {
@@ -41,6 +67,7 @@ async function seedIfEmpty(db: DbClient['db']): Promise<void> {
   const { rejections, ...summary } = result
   if (result.rejected > 0) logger.warn({ ...summary, rejections }, 'seeded, some events rejected')
   else logger.info(summary, 'seeded')
+  if (embedded) await writeFile(seededMarker, `${new Date().toISOString()}\n`)
 }
 
 /** Each step checks for a shutdown request first; the signal handler waits for this to settle. */
@@ -56,6 +83,7 @@ async function startDev(): Promise<void> {
   simulation = runSimulator({
     url: started.url,
     ratePerSecond: SIMULATOR_EVENTS_PER_SECOND,
+    seasonal: true,
     tz: env.ORG_TIMEZONE,
     signal: stop.signal,
     ...ROSTER,

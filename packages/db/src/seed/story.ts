@@ -211,11 +211,12 @@ export function leadStory(ctx: StoryContext, leadId: string, createdAt: number):
   return out
 }
 
-/** Outside working hours most work waits for the next morning; a few agents answer anyway. */
+/** Outside working hours most work waits for the next working day; a few agents answer anyway. */
 function toWorkingTime({ rng, pace: { clock } }: StoryContext, ms: number): number {
   if (clock === null || clock.isWorking(ms)) return ms
   const { weekday, hour } = clock.at(ms)
   const evening = weekday <= 5 && hour >= WORK_END_HOUR && hour < 22
   if (chance(rng, evening ? 0.15 : 0.04)) return ms
-  return clock.nextWorkStart(ms) + rng() * 45 * MINUTE
+  // Spread over the working day, busiest in the morning: a backlog is worked off, not all at 09:00.
+  return clock.nextWorkStart(ms) + rng() ** 2 * 8 * 60 * MINUTE
 }
