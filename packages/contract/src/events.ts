@@ -24,9 +24,20 @@ export const LATEST_EVENT_TIME = '2100-01-01T00:00:00Z'
  * Text that Postgres can store and a log line can show: well-formed Unicode (no lone
  * surrogates) and no control characters (NUL is rejected by Postgres outright).
  */
+const hasControlChar = (s: string) => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x20 || c === 0x7f) return true
+  }
+  return false
+}
+
 export const safeText = z
   .string()
-  .refine((s) => s.isWellFormed() && !/[\u0000-\u001f\u007f]/.test(s), 'must be printable text without control characters')
+  .refine(
+    (s) => s.isWellFormed() && !hasControlChar(s),
+    'must be printable text without control characters',
+  )
 
 export const entityId = safeText.pipe(z.string().min(1).max(128))
 

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { metricsInput, metricsOutput } from './analytics.js'
 import { agentAction, entityId, leadStatus } from './events.js'
+import { timeZone } from './time.js'
 
 /**
  * `assignment` is an addition to SPEC §4.6's four kinds: reassignments are activity too and a
@@ -40,7 +41,7 @@ export const activityInput = z.object({
   /** Without a cursor: start with up to this many of the latest events (a fresh screen is not blank). */
   backlog: z.number().int().min(0).max(200).optional(),
   /** Zone used to format `occurredAt`. */
-  tz: z.string().optional(),
+  tz: timeZone.optional(),
 })
 export type ActivityInput = z.infer<typeof activityInput>
 

@@ -42,7 +42,10 @@ function describe(r: EventRow, who: string): Pick<ActivityMessage, 'kind' | 'sum
         ? { kind: 'conversion', summary: `${who} converted ${lead}` }
         : { kind: 'status_change', summary: `${who} moved ${lead} to ${r.status}` }
     default:
-      return { kind: 'agent_action', summary: `${who} logged ${r.action === 'email' || r.action === 'sms' ? 'an' : 'a'} ${r.action} on ${lead}` }
+      return {
+        kind: 'agent_action',
+        summary: `${who} logged ${r.action === 'email' || r.action === 'sms' ? 'an' : 'a'} ${r.action} on ${lead}`,
+      }
   }
 }
 
@@ -119,7 +122,11 @@ function toItem(r: EventRow, tz: string): FeedItem {
 }
 
 /** The latest `limit` activity items with cursor ≤ `upTo`, oldest first. */
-export async function readRecent(db: Kysely<Database>, upTo: number, limit: number): Promise<FeedItem[]> {
+export async function readRecent(
+  db: Kysely<Database>,
+  upTo: number,
+  limit: number,
+): Promise<FeedItem[]> {
   if (limit === 0) return []
   const { rows } = await sql<{ seq: number }>`
     select seq from lead_events where seq <= ${upTo} and type <> 'agent.upserted'
