@@ -9,6 +9,7 @@ describe('parseEnv', () => {
       PORT: 3000,
       HOST: '127.0.0.1',
       DATA_DIR: DEFAULT_DATA_DIR,
+      DASHBOARD_DIR: join(REPO_ROOT, 'apps', 'dashboard', 'dist'),
       ORG_TIMEZONE: 'UTC',
       LOG_LEVEL: 'info',
       NODE_ENV: 'development',

@@ -7,9 +7,13 @@ import {
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import {
+  ACTIVITY_STREAM_PATH,
+  type ActivityEndpointOptions,
+  type ActivityStreamStats,
   type ApiDeps,
   type AppRouter,
   appRouter,
+  createActivityEndpoint,
   createInnerContext,
   createRestHandler,
   MAX_BATCH_BYTES,
@@ -43,6 +47,11 @@ export interface ServerOptions {
   drainTimeoutMs?: number
   /** WebSocket heartbeat: a silent connection gets a ping, then is dropped without a pong. */
   keepAlive?: { pingMs: number; pongWaitMs: number }
+  /** Tuning of `/api/analytics/activity-stream`; the defaults suit production, tests shorten them. */
+  activityStream?: Pick<
+    ActivityEndpointOptions,
+    'maxBufferedBytes' | 'ssePingMs' | 'sseRetryMs' | 'closeGraceMs'
+  >
 }
 
 export interface LeadsServer {
@@ -55,6 +64,8 @@ export interface LeadsServer {
    * call more than once.
    */
   close(): Promise<void>
+  /** Open activity streams and subscriptions, for logs and metrics. */
+  activityStats(): ActivityStreamStats
 }
 
 const READY_TIMEOUT_MS = 2_000
@@ -78,6 +89,12 @@ export function createServer(opts: ServerOptions): LeadsServer {
   const keepAlive = opts.keepAlive ?? { pingMs: 30_000, pongWaitMs: 5_000 }
 
   const createContext = () => createInnerContext(deps, null)
+  const activity = createActivityEndpoint({
+    deps,
+    log: logger.child({ component: 'activity-stream' }),
+    keepAlive,
+    ...opts.activityStream,
+  })
   const onTrpcError = ({
     error,
     path,
@@ -139,6 +156,7 @@ export function createServer(opts: ServerOptions): LeadsServer {
       })
       return
     }
+    if (path === ACTIVITY_STREAM_PATH) return activity.handleRequest(req, res)
     if (await rest(req, res)) return
     if (!path.startsWith('/api/') && opts.dashboard && (await opts.dashboard(req, res))) return
     sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'no such path' } })
@@ -179,18 +197,23 @@ export function createServer(opts: ServerOptions): LeadsServer {
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => logger.debug({ err }, 'upgrade socket error'))
     if (draining) return rejectUpgrade(socket, 503, 'Service Unavailable')
+    if (pathOf(req) === ACTIVITY_STREAM_PATH) return void activity.handleUpgrade(req, socket, head)
     if (pathOf(req) !== TRPC_PATH) return rejectUpgrade(socket, 404, 'Not Found')
     wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req))
   })
 
   async function shutdown(): Promise<void> {
     draining = true
-    logger.info({ inFlight: inFlight.size, webSockets: wss.clients.size }, 'shutting down')
+    logger.info(
+      { inFlight: inFlight.size, webSockets: wss.clients.size, streams: activity.stats() },
+      'shutting down',
+    )
     // Requests already running answer with `Connection: close` so their sockets end after.
     for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close')
     const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()))
     wsHandler.broadcastReconnectNotification()
     for (const client of wss.clients) client.close(1001, 'server shutting down')
+    const streamsClosed = activity.close()
 
     if (
       !(await withTimeout(
@@ -207,6 +230,7 @@ export function createServer(opts: ServerOptions): LeadsServer {
       httpServer.closeAllConnections()
       await httpClosed
     }
+    await streamsClosed
     wss.close()
     await opts.closeDb?.()
     logger.info('server closed')
@@ -226,6 +250,7 @@ export function createServer(opts: ServerOptions): LeadsServer {
       closing ??= shutdown()
       return closing
     },
+    activityStats: () => activity.stats(),
   }
 }
 

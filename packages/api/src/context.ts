@@ -1,3 +1,4 @@
+import type { Role } from '@leads/contract'
 import type { Database } from '@leads/db'
 import type { Kysely } from 'kysely'
 import type { ReadCache } from './cache/cache.js'
@@ -11,9 +12,13 @@ export const systemClock: Clock = { now: () => Date.now() }
 
 /** Who is calling (filled by authentication; null for anonymous). */
 export interface Identity {
+  /** The subject; for role agent, the agent's id. */
   sub: string
-  role: 'admin' | 'manager' | 'agent' | 'ingest'
+  role: Role
+  /** A manager's teams (non-empty); absent for the other roles. */
   teamIds?: string[]
+  /** When the credential expires (ms since the epoch); a live connection should close then. */
+  expiresAt?: number
 }
 
 /** Long-lived dependencies, built once per process (or per test). */
@@ -26,6 +31,19 @@ export interface ApiDeps {
   live?: FeedHub | null
   /** Read cache; null or absent turns caching off (benchmarks measure both). */
   cache?: ReadCache | null
+  /**
+   * true: a call without an identity is answered UNAUTHORIZED. false or absent: an open server
+   * (development without AUTH_JWT_SECRET, most tests) where anonymous callers may do anything;
+   * a caller that does have an identity is held to its role either way.
+   */
+  authRequired?: boolean
+  /** LEADERBOARD_ANONYMIZE: other agents appear under pseudonyms for every viewer, not only agents. */
+  anonymizeLeaderboard?: boolean
+  /**
+   * Key of the leaderboard pseudonyms (an HMAC key). Give every instance the same one so a
+   * pseudonym is the same on every instance and after a restart; absent → a random key per process.
+   */
+  pseudonymKey?: string
 }
 
 /** Inner context: what every procedure sees, whether called over HTTP, WebSocket or REST. */

@@ -1,4 +1,5 @@
 export * from '@leads/contract'
+export * from './auth/index.js'
 export { MemoryCache, type ReadCache } from './cache/cache.js'
 export { RedisCache } from './cache/redis.js'
 export {
@@ -10,6 +11,16 @@ export {
   systemClock,
 } from './context.js'
 export { type Bus, InProcessBus, PostgresBus, RedisBus } from './live/bus.js'
-export { FeedHub } from './live/hub.js'
+export {
+  type ActivityEndpoint,
+  type ActivityEndpointOptions,
+  type ActivityStreamStats,
+  createActivityEndpoint,
+  type StreamLogger,
+} from './live/endpoint.js'
+export { FeedHub, SlowConsumerError } from './live/hub.js'
+export { SLOW_CONSUMER_CODE, SLOW_CONSUMER_REASON } from './live/socket.js'
+export { type ActivityEvent, activityStream, REPLAY_LIMIT } from './live/stream.js'
 export { createRestHandler, type RestHandler, type RestOptions } from './rest/index.js'
+export { ACTIVITY_STREAM_PATH } from './rest/routes.js'
 export { type AppRouter, appRouter, createCaller } from './root.js'

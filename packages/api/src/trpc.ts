@@ -1,6 +1,13 @@
 import { initTRPC, TRPCError } from '@trpc/server'
 import superjson from 'superjson'
-import { ZodError } from 'zod'
+import { ZodError, type z } from 'zod'
+import {
+  authorizeRead,
+  requireIdentity,
+  requireIngester,
+  requireReader,
+  type ScopeFilter,
+} from './auth/scope.js'
 import type { Context } from './context.js'
 import { TooManyBuckets } from './time/windows.js'
 
@@ -44,5 +51,40 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
 
 export const router = t.router
 export const createCallerFactory = t.createCallerFactory
-/** The only procedure builder for now; authentication adds authed/role-scoped ones. */
+
+/** No authentication or authorisation: for what anyone may call. */
 export const publicProcedure = t.procedure.use(mapDomainErrors)
+
+/**
+ * The caller must be identified when the server requires authentication (`authRequired`);
+ * on an open server an anonymous caller passes and `ctx.identity` stays null.
+ */
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  requireIdentity(ctx)
+  return next()
+})
+
+/** Sending events: only `ingest` and `admin` identities (anonymous only on an open server). */
+export const ingestProcedure = authedProcedure.use(({ ctx, next }) => {
+  requireIngester(ctx.identity)
+  return next()
+})
+
+// The role is checked before the input is parsed, so a role that may not read at all is told
+// FORBIDDEN whatever it sent.
+const readerProcedure = authedProcedure.use(({ ctx, next }) => {
+  requireReader(ctx.identity)
+  return next()
+})
+
+/**
+ * An analytics read with input `schema`: its `agentId`/`teamId` filters are authorised for the
+ * caller (FORBIDDEN outside their reach, see `authorizeRead`) and `ctx.scope` says which agents
+ * the read covers and how the leaderboard shows them. Handlers read `ctx.scope`, never the raw
+ * filters.
+ */
+export function readProcedure<TOut extends ScopeFilter, TIn>(schema: z.ZodType<TOut, TIn>) {
+  return readerProcedure
+    .input(schema)
+    .use(async ({ ctx, input, next }) => next({ ctx: { scope: await authorizeRead(ctx, input) } }))
+}

@@ -1,4 +1,5 @@
 export * from './analytics.js'
+export * from './auth.js'
 export * from './events.js'
 export * from './live.js'
 export * from './time.js'

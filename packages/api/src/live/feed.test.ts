@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import type { LeadEvent } from '@leads/contract'
 import { testDatabases } from '@leads/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -74,6 +75,18 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     await caller.events.ingest([action('L6')])
     const msgs = await got
     expect(msgs.map((m) => Number(m.id))).toEqual([cursor + 1, cursor + 2, cursor + 3])
+  })
+
+  it('leaves no abort listener behind per wait on a long-lived signal', async () => {
+    const q = hub.subscribe()
+    const aborter = new AbortController()
+    for (let i = 0; i < 12; i++) {
+      const taking = q.take(aborter.signal)
+      await caller.events.ingest([action(`W${i}`)])
+      expect(await taking).not.toHaveLength(0)
+    }
+    expect(getEventListeners(aborter.signal, 'abort').length).toBeLessThanOrEqual(1)
+    q.close()
   })
 
   it('closes a subscriber that falls too far behind instead of buffering without bound', async () => {

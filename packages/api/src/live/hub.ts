@@ -52,6 +52,13 @@ export class FeedHub {
     return this.subscribers.size
   }
 
+  /** Items waiting in the fullest subscriber queue; never above `maxBuffer`. */
+  get largestQueue(): number {
+    let max = 0
+    for (const q of this.subscribers) max = Math.max(max, q.size)
+    return max
+  }
+
   get lastSeq(): number {
     return this.cursor
   }
@@ -152,9 +159,14 @@ export class Queue {
   /** Waits for items; returns [] when closed (throws if closed for falling behind). */
   async take(signal?: AbortSignal): Promise<FeedItem[]> {
     if (this.items.length === 0 && !this.closed && !signal?.aborted) {
+      // The abort listener goes when woken: a stream takes many times over one signal.
       await new Promise<void>((resolve) => {
-        this.wake = resolve
-        signal?.addEventListener('abort', () => resolve(), { once: true })
+        const onAbort = () => resolve()
+        this.wake = () => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        }
+        signal?.addEventListener('abort', onAbort, { once: true })
       })
       this.wake = null
     }

@@ -63,14 +63,22 @@ export async function agentStats(
 const nullsLast = (a: number | null, b: number | null, dir: 1 | -1) =>
   a === null ? (b === null ? 0 : 1) : b === null ? -1 : (a - b) * dir
 
-/** SPEC §4.5 order: conversions desc, rate desc, response time asc (nulls last), agentId asc. */
-export function compareStats(a: AgentStats, b: AgentStats): number {
-  return (
-    b.convertedLeads - a.convertedLeads ||
-    nullsLast(a.conversionRate, b.conversionRate, -1) ||
-    nullsLast(a.avgResponseTimeSeconds, b.avgResponseTimeSeconds, 1) ||
-    (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0)
-  )
+/**
+ * SPEC §4.5 order: conversions desc, rate desc, response time asc (nulls last), then the agent
+ * id as shown — `shownId` maps a hidden agent to its pseudonym so that, in an anonymised
+ * leaderboard, the order within a tie says nothing about real ids.
+ */
+export function rankOrder(shownId: (agentId: string) => string = (id) => id) {
+  return (a: AgentStats, b: AgentStats): number => {
+    const x = shownId(a.agentId)
+    const y = shownId(b.agentId)
+    return (
+      b.convertedLeads - a.convertedLeads ||
+      nullsLast(a.conversionRate, b.conversionRate, -1) ||
+      nullsLast(a.avgResponseTimeSeconds, b.avgResponseTimeSeconds, 1) ||
+      (x < y ? -1 : x > y ? 1 : 0)
+    )
+  }
 }
 
 /** Conversions per agent per bucket (the leaderboard sparkline). */

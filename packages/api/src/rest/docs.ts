@@ -50,7 +50,13 @@ function typeOf(schema: JsonSchema): string {
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
-function curl(path: string, method: string, op: Operation, params: Parameter[]): string {
+function curl(
+  doc: OpenApiDocument,
+  path: string,
+  method: string,
+  op: Operation,
+  params: Parameter[],
+): string {
   if (method === 'post') {
     const example = op.requestBody?.content['application/json']?.example
     return `curl -s -X POST "$API${path}" -H 'content-type: application/json' \\\n  -d ${shellQuote(JSON.stringify(example ?? []))}`
@@ -59,7 +65,10 @@ function curl(path: string, method: string, op: Operation, params: Parameter[]):
   for (const p of params)
     if (p.in === 'query' && p.example !== undefined) query.set(p.name, p.example)
   const qs = query.toString()
-  return `curl -s "$API${path}${qs ? `?${qs}` : ''}"`
+  // A stream needs curl's output unbuffered.
+  const ok = op.responses['200'] && resolve<{ content?: object }>(doc, op.responses['200'])
+  const streams = ok && ok.content !== undefined && 'text/event-stream' in ok.content
+  return `curl ${streams ? '-N' : '-s'} "$API${path}${qs ? `?${qs}` : ''}"`
 }
 
 function operation(doc: OpenApiDocument, path: string, method: string, op: Operation): string {
@@ -89,7 +98,7 @@ ${markdown(op.description)}
 ${rows ? `<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>required</th><th>type</th><th>description</th></tr>\n${rows}</table>` : ''}
 ${body}
 <h4>Responses</h4><ul>${responses}</ul>
-<h4>Example</h4><pre>${esc(curl(path, method, op, params))}</pre>
+<h4>Example</h4><pre>${esc(curl(doc, path, method, op, params))}</pre>
 </section>`
 }
 

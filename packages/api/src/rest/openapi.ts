@@ -1,4 +1,7 @@
 import {
+  ACTIVITY_KINDS,
+  activityInput,
+  activityMessage,
   ingestResult,
   leadEvent,
   MAX_BATCH_BYTES,
@@ -8,6 +11,9 @@ import {
   MAX_RANGE_DAYS,
 } from '@leads/contract'
 import { z } from 'zod'
+import { STREAM_DEFAULTS } from '../live/endpoint.js'
+import { SLOW_CONSUMER_CODE, SLOW_CONSUMER_REASON } from '../live/socket.js'
+import { REPLAY_LIMIT } from '../live/stream.js'
 import { restErrorBody } from './errors.js'
 import { READ_CACHE_CONTROL } from './respond.js'
 import {
@@ -112,6 +118,39 @@ function queryParameters(route: ReadRoute): Parameter[] {
   })
 }
 
+const STREAM_PARAMETER_DOCS: Record<string, string> = {
+  lastEventId: 'Resume after this cursor (the `id` of the last message received).',
+  agentId: "Only events by this agent or on this agent's leads.",
+  teamId: "Only events by this team's agents.",
+  backlog: 'Without a cursor: begin with up to this many of the latest events (default 0).',
+  tz: 'IANA zone used to format `occurredAt` (default UTC).',
+  token: 'Bearer token, for clients that cannot send an `Authorization` header.',
+}
+
+/** The stream's query parameters (the subscription's input plus `token`) and `Last-Event-ID`. */
+function streamParameters(): Parameter[] {
+  const input = jsonSchema(activityInput, 'input') as { properties: Record<string, JsonSchema> }
+  const cursor = jsonSchema(activityInput.shape.lastEventId.unwrap().unwrap(), 'input')
+  const schemas: Record<string, JsonSchema> = {
+    ...input.properties,
+    lastEventId: cursor,
+    token: { type: 'string' },
+  }
+  return [
+    ...Object.entries(schemas).map(([name, schema]): Parameter => {
+      const description = STREAM_PARAMETER_DOCS[name]
+      return { name, in: 'query', required: false, ...(description ? { description } : {}), schema }
+    }),
+    {
+      name: 'Last-Event-ID',
+      in: 'header',
+      required: false,
+      description: 'Sent by EventSource when it reconnects; wins over `lastEventId`.',
+      schema: cursor,
+    },
+  ]
+}
+
 const EXAMPLE_BATCH = [
   {
     id: 'evt-1',
@@ -147,6 +186,10 @@ const EXAMPLE_BATCH = [
   },
 ]
 
+const STREAM = STREAM_DEFAULTS
+const MIB = STREAM.maxBufferedBytes / 1024 / 1024
+const REPLAY = REPLAY_LIMIT.toLocaleString('en-US')
+
 const DESCRIPTION = `Live lead analytics: the five dashboard reads and event ingest, as plain JSON over HTTP.
 The same procedures are served over tRPC; this document is generated from the same zod schemas.
 
@@ -173,13 +216,38 @@ ${MAX_BATCH_BYTES.toLocaleString('en-US')} bytes (${MAX_BATCH_BYTES / 1024 / 102
 event is validated on its own: invalid ones come back in \`rejected\` by index while the rest are
 stored. Event ids make ingest idempotent: re-sending an event counts as a duplicate.
 
-## Live activity stream (upcoming — not available yet)
-\`${ACTIVITY_STREAM_PATH}\` will stream activity as it happens, as a plain WebSocket (JSON text
-frames) and as Server-Sent Events at the same path; tRPC clients will use the \`analytics.activity\`
-subscription. Each message: \`{ id, kind: new_lead|status_change|agent_action|conversion, type,
-occurredAt, leadId, agentId, agentName, status?, action?, summary }\`. \`id\` is a strictly increasing
-cursor: a client that reconnects with its last id receives every event it missed (within a retention
-window), in order, with no duplicates. It is not listed under \`paths\` until it exists.`
+## Live activity stream
+\`${ACTIVITY_STREAM_PATH}\` streams activity as it happens, as a plain WebSocket or as
+Server-Sent Events at the same path (tRPC clients use the \`analytics.activity\` subscription,
+which behaves the same). Each message is an \`ActivityMessage\`: \`{ id, kind, type, occurredAt,
+leadId, agentId, agentName, status?, action?, summary }\`; \`kind\` is one of
+${ACTIVITY_KINDS.join(', ')}.
+\`id\` is a strictly increasing cursor. Query parameters, all optional: \`lastEventId\` (resume after this cursor), \`agentId\` / \`teamId\` (only that agent's or
+team's activity), \`backlog\` (0–200: without a cursor, begin with that many of the latest
+events), \`tz\` (zone of \`occurredAt\`), \`token\` (a bearer token for clients that cannot send
+\`Authorization: Bearer\`). Invalid input is answered 400 with the error body above before any
+stream starts.
+
+## Resuming
+A client that reconnects with the id of the last message it received gets every event it missed,
+in order and without duplicates, then live events, as long as fewer than ${REPLAY} events were
+ingested meanwhile (the retention window; past it, replay starts that many events back).
+
+## WebSocket
+Upgrade at the path, e.g. \`websocat 'ws://localhost:3000${ACTIVITY_STREAM_PATH}?backlog=10'\`.
+Every text frame is one message as JSON; the client sends nothing. The server pings every
+${STREAM.pingMs / 1000} s and drops a connection whose pong does not come within ${STREAM.pongWaitMs / 1000} s. A client
+that falls behind (more than ${MIB} MiB waiting to be sent to it, or its queue full) is closed
+with code ${SLOW_CONSUMER_CODE} and reason "${SLOW_CONSUMER_REASON}"; a server shutting down
+closes with 1001. Either way, reconnect with \`?lastEventId=\` set to the last id received.
+
+## Server-Sent Events
+A GET that accepts \`text/event-stream\`, e.g. \`curl -N "$API${ACTIVITY_STREAM_PATH}?backlog=10"\`.
+Each event has \`id:\` (the cursor), \`event: activity\` and \`data:\` (the JSON message); a \`: ping\`
+comment comes every ${STREAM.ssePingMs / 1000} s, and \`retry: ${STREAM.sseRetryMs}\` sets the reconnection delay.
+EventSource resumes by itself with the standard \`Last-Event-ID\` header, which wins over
+\`?lastEventId=\`. A client that stops reading is cut once ${MIB} MiB wait for it, and resumes the
+same way.`
 
 /** Builds the OpenAPI 3.1 document from the contract's zod schemas and the route table. */
 export function buildOpenApiDocument(): OpenApiDocument {
@@ -193,8 +261,13 @@ export function buildOpenApiDocument(): OpenApiDocument {
       description: `At most ${MAX_BATCH_EVENTS} events and ${MAX_BATCH_BYTES} bytes.`,
     },
     IngestResult: jsonSchema(ingestResult, 'output'),
+    ActivityMessage: jsonSchema(activityMessage, 'output'),
   }
   const paths: OpenApiDocument['paths'] = {}
+  const errorResponse = (description: string): Response => ({
+    description,
+    content: { 'application/json': { schema: ref('schemas', 'Error') } },
+  })
 
   for (const route of READ_ROUTES) {
     schemas[route.outputName] = jsonSchema(route.output, 'output')
@@ -253,6 +326,44 @@ export function buildOpenApiDocument(): OpenApiDocument {
     },
   }
 
+  paths[ACTIVITY_STREAM_PATH] = {
+    get: {
+      operationId: 'activityStream',
+      tags: ['analytics'],
+      summary: 'Live activity as Server-Sent Events or over a WebSocket',
+      description:
+        'Server-Sent Events (`event: activity`, `id:` = cursor, `data:` = one `ActivityMessage` as ' +
+        'JSON) for a GET accepting `text/event-stream`; a WebSocket for an upgrade request (one ' +
+        '`ActivityMessage` per text frame). Resume with `Last-Event-ID` or `lastEventId`; see ' +
+        '"Live activity stream" above for heartbeats, slow consumers and the retention window.',
+      parameters: streamParameters(),
+      responses: {
+        '101': {
+          description:
+            'WebSocket upgrade: one JSON `ActivityMessage` per text frame, until the server closes ' +
+            `with ${SLOW_CONSUMER_CODE} (slow consumer) or 1001 (shutting down).`,
+        },
+        '200': {
+          description: 'An endless event stream; every `data:` line is one `ActivityMessage`.',
+          content: {
+            'text/event-stream': {
+              schema: {
+                type: 'string',
+                description:
+                  '`retry:`, then events `id: <cursor>` / `event: activity` / `data: <ActivityMessage JSON>` and `: ping` comments.',
+              },
+            },
+          },
+        },
+        '400': ref('responses', 'BadRequest'),
+        '503': errorResponse(
+          '`SERVICE_UNAVAILABLE`: the live feed is not running on this instance.',
+        ),
+        default: ref('responses', 'Error'),
+      },
+    },
+  }
+
   paths[OPENAPI_PATH] = {
     get: {
       operationId: 'openapi',
@@ -292,11 +403,6 @@ export function buildOpenApiDocument(): OpenApiDocument {
       },
     },
   }
-
-  const errorResponse = (description: string): Response => ({
-    description,
-    content: { 'application/json': { schema: ref('schemas', 'Error') } },
-  })
 
   return {
     openapi: '3.1.0',

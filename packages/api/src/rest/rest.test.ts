@@ -217,7 +217,13 @@ describe.each(testDatabases())('REST adapter on $kind', ({ open }) => {
 
     it('lists every REST path, with query parameters from the input schemas', () => {
       expect(Object.keys(doc.paths).sort()).toEqual(
-        [...READ_PATHS, '/api/events', '/api/openapi.json', '/api/docs'].sort(),
+        [
+          ...READ_PATHS,
+          '/api/analytics/activity-stream',
+          '/api/events',
+          '/api/openapi.json',
+          '/api/docs',
+        ].sort(),
       )
       const names = (path: string) =>
         (doc.paths[path]!.get!.parameters ?? []).flatMap((p) => ('name' in p ? [p.name] : []))
@@ -282,10 +288,30 @@ describe.each(testDatabases())('REST adapter on $kind', ({ open }) => {
       ).toThrow()
     })
 
-    it('describes the activity stream as upcoming without listing it as a path', () => {
-      expect(doc.info.description).toContain('/api/analytics/activity-stream')
-      expect(doc.info.description).toMatch(/upcoming/i)
-      expect(doc.paths['/api/analytics/activity-stream']).toBeUndefined()
+    it('documents the activity stream: both transports, resuming, and its event-stream answer', () => {
+      const text = doc.info.description
+      expect(text).toContain('/api/analytics/activity-stream')
+      expect(text).not.toMatch(/upcoming/i)
+      for (const fact of ['Last-Event-ID', 'lastEventId', '4008', '1001', 'curl -N', 'websocat'])
+        expect(text).toContain(fact)
+      const op = doc.paths['/api/analytics/activity-stream']!.get!
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['101', '200', '400']))
+      expect(op.responses['200']).toMatchObject({ content: { 'text/event-stream': {} } })
+      const params = (op.parameters ?? []).flatMap((p) =>
+        'name' in p ? [`${p.in}:${p.name}`] : [],
+      )
+      expect(params.sort()).toEqual(
+        [
+          'header:Last-Event-ID',
+          'query:agentId',
+          'query:backlog',
+          'query:lastEventId',
+          'query:teamId',
+          'query:token',
+          'query:tz',
+        ].sort(),
+      )
+      expect(validators.component('ActivityMessage', { id: '1' })).toBe(false)
     })
   })
 

@@ -241,5 +241,5 @@ describe.each(testDatabases())('analytics reads equal the reference on $kind', (
       }),
       { numRuns: RUNS },
     )
-  })
+  }, 300_000)
 })

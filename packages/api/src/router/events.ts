@@ -1,11 +1,11 @@
 import { ingestBatch, ingestResult } from '@leads/contract'
 import { ingestEvents } from '@leads/db'
 import type { TRPCRouterRecord } from '@trpc/server'
-import { publicProcedure } from '../trpc.js'
+import { ingestProcedure } from '../trpc.js'
 
 export const eventsRouter = {
   /** Ingest a batch; bad events come back by index while the good ones land. */
-  ingest: publicProcedure
+  ingest: ingestProcedure
     .input(ingestBatch)
     .output(ingestResult)
     .mutation(async ({ ctx, input }) => {

@@ -1,21 +1,21 @@
 import { funnelInput, funnelOutput, PIPELINE } from '@leads/contract'
+import { cacheInput } from '../auth/scope.js'
 import { TTL_MS, withCache } from '../cache/middleware.js'
 import { funnelCounts } from '../queries/funnel.js'
-import { agentsInScope, scopeOf } from '../queries/scope.js'
+import { scopeOf } from '../queries/scope.js'
 import { formatInstant } from '../time/local.js'
 import { calendarToDate, customWindow } from '../time/windows.js'
-import { publicProcedure } from '../trpc.js'
+import { readProcedure } from '../trpc.js'
 
-export const funnel = publicProcedure
-  .input(funnelInput)
+export const funnel = readProcedure(funnelInput)
   .output(funnelOutput)
   .query(({ ctx, input }) =>
-    withCache(ctx, 'funnel', input, TTL_MS.default, async () => {
+    withCache(ctx, 'funnel', cacheInput(input, ctx.scope), TTL_MS.default, async () => {
       const now = ctx.clock.now()
       const tz = input.tz ?? ctx.orgTimezone
       const custom = customWindow(input)
       const w = custom ?? calendarToDate(now, input.period ?? 'month', tz).current
-      const counts = await funnelCounts(ctx.db, w, scopeOf(await agentsInScope(ctx.db, input)))
+      const counts = await funnelCounts(ctx.db, w, scopeOf(ctx.scope.agentIds))
       const first = counts[0] ?? 0
       return {
         tz,

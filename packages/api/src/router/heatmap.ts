@@ -1,22 +1,22 @@
 import { heatmapInput, heatmapOutput } from '@leads/contract'
+import { cacheInput } from '../auth/scope.js'
 import { TTL_MS, withCache } from '../cache/middleware.js'
 import { heatmapCells } from '../queries/heatmap.js'
-import { agentsInScope, scopeOf } from '../queries/scope.js'
+import { scopeOf } from '../queries/scope.js'
 import { formatInstant } from '../time/local.js'
 import { customWindow, lastDays } from '../time/windows.js'
-import { publicProcedure } from '../trpc.js'
+import { readProcedure } from '../trpc.js'
 
-export const heatmap = publicProcedure
-  .input(heatmapInput)
+export const heatmap = readProcedure(heatmapInput)
   .output(heatmapOutput)
   .query(({ ctx, input }) =>
-    withCache(ctx, 'heatmap', input, TTL_MS.default, async () => {
+    withCache(ctx, 'heatmap', cacheInput(input, ctx.scope), TTL_MS.default, async () => {
       const now = ctx.clock.now()
       const tz = input.tz ?? ctx.orgTimezone
       const custom = customWindow(input)
       const period = input.period ?? 'week'
       const w = custom ?? lastDays(now, period === 'week' ? 7 : 30, tz)
-      const cells = await heatmapCells(ctx.db, w, tz, scopeOf(await agentsInScope(ctx.db, input)))
+      const cells = await heatmapCells(ctx.db, w, tz, scopeOf(ctx.scope.agentIds))
       return {
         tz,
         period: custom ? 'custom' : period,

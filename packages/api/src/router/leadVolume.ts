@@ -1,10 +1,11 @@
 import { type Interval, leadVolumeInput, leadVolumeOutput } from '@leads/contract'
+import { cacheInput } from '../auth/scope.js'
 import { TTL_MS, withCache } from '../cache/middleware.js'
 import { volumeSeries } from '../queries/leadVolume.js'
-import { agentsInScope, scopeOf } from '../queries/scope.js'
+import { scopeOf } from '../queries/scope.js'
 import { formatInstant, startOf, startOfUnitsBefore } from '../time/local.js'
 import { bucketStarts, customWindow, defaultInterval } from '../time/windows.js'
-import { publicProcedure } from '../trpc.js'
+import { readProcedure } from '../trpc.js'
 
 const PERIODS = {
   '24h': { interval: 'hour', unit: 'hour', count: 24 },
@@ -12,11 +13,10 @@ const PERIODS = {
   '30d': { interval: 'day', unit: 'day', count: 30 },
 } as const
 
-export const leadVolume = publicProcedure
-  .input(leadVolumeInput)
+export const leadVolume = readProcedure(leadVolumeInput)
   .output(leadVolumeOutput)
   .query(({ ctx, input }) =>
-    withCache(ctx, 'leadVolume', input, TTL_MS.default, async () => {
+    withCache(ctx, 'leadVolume', cacheInput(input, ctx.scope), TTL_MS.default, async () => {
       const now = ctx.clock.now()
       const tz = input.tz ?? ctx.orgTimezone
       const custom = customWindow(input)
@@ -34,8 +34,7 @@ export const leadVolume = publicProcedure
         if (input.interval !== undefined) from = startOf(from, interval, tz)
       }
       const starts = bucketStarts(from, to, interval, tz, !custom)
-      const agentIds = await agentsInScope(ctx.db, input)
-      const series = await volumeSeries(ctx.db, starts, to, scopeOf(agentIds))
+      const series = await volumeSeries(ctx.db, starts, to, scopeOf(ctx.scope.agentIds))
       return {
         tz,
         period: custom ? 'custom' : (input.period ?? '24h'),

@@ -1,14 +1,20 @@
-import { type LeaderboardInput, leaderboardInput, leaderboardOutput } from '@leads/contract'
+import {
+  type LeaderboardInput,
+  type LeaderboardRow,
+  leaderboardInput,
+  leaderboardOutput,
+} from '@leads/contract'
 import type { Database } from '@leads/db'
 import type { Kysely } from 'kysely'
+import { cacheInput } from '../auth/scope.js'
 import { TTL_MS, withCache } from '../cache/middleware.js'
 import {
+  type AgentStats,
   agentProfiles,
   agentStats,
-  compareStats,
   conversionSeries,
+  rankOrder,
 } from '../queries/leaderboard.js'
-import { agentsInScope } from '../queries/scope.js'
 import { formatInstant } from '../time/local.js'
 import {
   ALL_TIME_FROM,
@@ -18,7 +24,7 @@ import {
   lastDays,
   precedingWindow,
 } from '../time/windows.js'
-import { publicProcedure } from '../trpc.js'
+import { readProcedure } from '../trpc.js'
 
 type Range = { from: number; to: number }
 
@@ -41,29 +47,40 @@ function windows(
   }
 }
 
-async function ranked(db: Kysely<Database>, w: Range, agentIds: string[] | null) {
-  return (await agentStats(db, w, agentIds)).sort(compareStats)
+async function ranked(
+  db: Kysely<Database>,
+  w: Range,
+  agentIds: string[] | null,
+  shownId: ((agentId: string) => string) | undefined,
+) {
+  return (await agentStats(db, w, agentIds)).sort(rankOrder(shownId))
 }
 
-export const leaderboard = publicProcedure
-  .input(leaderboardInput)
+/**
+ * Other agents are hidden from an agent (and from everyone with LEADERBOARD_ANONYMIZE): a hidden
+ * row keeps its figures, rank and trend but shows a pseudonym for `agentId` and `agentName` and
+ * a null `teamId`; ties are ordered by the id as shown, so the order within a tie does not
+ * follow real ids either. The viewer's own row is shown as it is.
+ */
+export const leaderboard = readProcedure(leaderboardInput)
   .output(leaderboardOutput)
   .query(({ ctx, input }) =>
-    withCache(ctx, 'leaderboard', input, TTL_MS.leaderboard, async () => {
+    withCache(ctx, 'leaderboard', cacheInput(input, ctx.scope), TTL_MS.leaderboard, async () => {
       const now = ctx.clock.now()
       const tz = input.tz ?? ctx.orgTimezone
       const { current, previous, allTime } = windows(input, now, tz)
-      const agentIds = await agentsInScope(ctx.db, { teamId: input.teamId })
+      const { agentIds, pseudonyms: hidden } = ctx.scope
       const [rows, prevRows] = await Promise.all([
-        ranked(ctx.db, current, agentIds),
-        previous ? ranked(ctx.db, previous, agentIds) : Promise.resolve([]),
+        ranked(ctx.db, current, agentIds, hidden?.idOf),
+        previous ? ranked(ctx.db, previous, agentIds, hidden?.idOf) : Promise.resolve([]),
       ])
       const offset = input.offset ?? 0
       const page = rows.slice(offset, offset + (input.limit ?? 50))
       const ids = page.map((r) => r.agentId)
       const week = lastDays(now, 7, tz)
       const [profiles, series] = await Promise.all([
-        agentProfiles(ctx.db, ids),
+        // Names and teams are not even loaded for hidden rows.
+        agentProfiles(ctx.db, hidden ? ids.filter((id) => !hidden.hides(id)) : ids),
         conversionSeries(ctx.db, bucketStarts(week.from, week.to, 'day', tz, true), now, ids),
       ])
       const prevRank = new Map(prevRows.map((r, i) => [r.agentId, i + 1]))
@@ -77,16 +94,26 @@ export const leaderboard = publicProcedure
         range: fmt(current, allTime),
         previousRange: previous ? fmt(previous) : null,
         total: rows.length,
-        rows: page.map((r, i) => ({
-          rank: offset + i + 1,
-          ...r,
-          agentName: profiles.get(r.agentId)?.name ?? r.agentId,
-          teamId: profiles.get(r.agentId)?.teamId ?? null,
-          trend: {
-            previousRank: prevRank.get(r.agentId) ?? null,
-            series: series.get(r.agentId) ?? [0, 0, 0, 0, 0, 0, 0],
-          },
-        })),
+        rows: page.map(
+          (r: AgentStats, i): LeaderboardRow => ({
+            rank: offset + i + 1,
+            ...r,
+            ...(hidden?.hides(r.agentId)
+              ? {
+                  agentId: hidden.idOf(r.agentId),
+                  agentName: hidden.nameOf(r.agentId),
+                  teamId: null,
+                }
+              : {
+                  agentName: profiles.get(r.agentId)?.name ?? r.agentId,
+                  teamId: profiles.get(r.agentId)?.teamId ?? null,
+                }),
+            trend: {
+              previousRank: prevRank.get(r.agentId) ?? null,
+              series: series.get(r.agentId) ?? [0, 0, 0, 0, 0, 0, 0],
+            },
+          }),
+        ),
         asOf: formatInstant(now, tz),
       }
     }),

@@ -1,23 +1,31 @@
 import { type MetricsInput, type MetricsOutput, metricsInput, metricsOutput } from '@leads/contract'
+import { authorizeRead, cacheInput, type ReadScope } from '../auth/scope.js'
 import { TTL_MS, withCache } from '../cache/middleware.js'
 import type { Context } from '../context.js'
 import { delta, kpis, relativeChange } from '../queries/metrics.js'
-import { agentsInScope, scopeOf } from '../queries/scope.js'
+import { scopeOf } from '../queries/scope.js'
 import { formatInstant } from '../time/local.js'
 import { customWindow, precedingWindow, todaySoFar } from '../time/windows.js'
-import { publicProcedure } from '../trpc.js'
+import { readProcedure } from '../trpc.js'
 
 const KPI_KEYS = ['totalLeads', 'conversionRate', 'avgResponseTimeSeconds', 'activeAgents'] as const
 
-/** The metrics read; shared by the query and the live subscription. */
-export async function computeMetrics(ctx: Context, input: MetricsInput): Promise<MetricsOutput> {
+/**
+ * The metrics read; shared by the query and the live subscription. `ctx.scope` comes from the
+ * read procedure's authorisation; a caller built on another procedure (the live subscription)
+ * gets the same authorisation here instead.
+ */
+export async function computeMetrics(
+  ctx: Context & { scope?: ReadScope },
+  input: MetricsInput,
+): Promise<MetricsOutput> {
   const now = ctx.clock.now()
   const tz = input.tz ?? ctx.orgTimezone
   const custom = customWindow(input)
   const { current, previous } = custom
     ? { current: custom, previous: precedingWindow(custom) }
     : todaySoFar(now, tz)
-  const agentIds = await agentsInScope(ctx.db, input)
+  const { agentIds } = ctx.scope ?? (await authorizeRead(ctx, input))
   const scope = scopeOf(agentIds)
   const [cur, prev] = await Promise.all([
     kpis(ctx.db, current, agentIds, scope),
@@ -44,9 +52,10 @@ export async function computeMetrics(ctx: Context, input: MetricsInput): Promise
   }
 }
 
-export const metrics = publicProcedure
-  .input(metricsInput)
+export const metrics = readProcedure(metricsInput)
   .output(metricsOutput)
   .query(({ ctx, input }) =>
-    withCache(ctx, 'metrics', input, TTL_MS.metrics, () => computeMetrics(ctx, input)),
+    withCache(ctx, 'metrics', cacheInput(input, ctx.scope), TTL_MS.metrics, () =>
+      computeMetrics(ctx, input),
+    ),
   )

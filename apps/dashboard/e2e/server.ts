@@ -1,0 +1,104 @@
+/** The production server (`pnpm start`'s command) as a child process the browser tests can kill. */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+const SERVER_DIR = fileURLToPath(new URL('../../server/', import.meta.url))
+export const DASHBOARD_DIST = fileURLToPath(new URL('../dist/', import.meta.url))
+
+/** A port nobody listens on now; the server is then started on it (and restarted on the same one). */
+export async function freePort(): Promise<number> {
+  const probe = createServer()
+  probe.listen(0, '127.0.0.1')
+  await once(probe, 'listening')
+  const address = probe.address()
+  probe.close()
+  await once(probe, 'close')
+  if (address === null || typeof address === 'string') throw new Error('no port assigned')
+  return address.port
+}
+
+export interface ServerOptions {
+  port: number
+  dataDir: string
+  orgTimezone: string
+}
+
+export interface RunningServer {
+  url: string
+  /** Ends the process with `signal` and waits until it has exited. */
+  stop(signal: NodeJS.Signals): Promise<void>
+  /** What the server printed, for failure messages. */
+  output(): string
+}
+
+/**
+ * Starts `node --import tsx src/main.ts` in apps/server (what `pnpm start` runs after building
+ * the dashboard) and resolves once `/readyz` answers 200.
+ */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  if (!existsSync(`${DASHBOARD_DIST}index.html`)) {
+    throw new Error(
+      `no dashboard build in ${DASHBOARD_DIST}: run \`pnpm --filter @leads/dashboard build\` first`,
+    )
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: SERVER_DIR,
+    env: {
+      ...process.env,
+      PORT: String(opts.port),
+      HOST: '127.0.0.1',
+      DATA_DIR: opts.dataDir,
+      DASHBOARD_DIR: DASHBOARD_DIST,
+      ORG_TIMEZONE: opts.orgTimezone,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      // Empty counts as unset: the tests always run on a fresh PGlite with the in-process bus.
+      DATABASE_URL: '',
+      REDIS_URL: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000)
+  }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  const exited = once(child, 'exit')
+  const url = `http://127.0.0.1:${opts.port}`
+
+  const server: RunningServer = {
+    url,
+    output: () => output,
+    async stop(signal) {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill(signal)
+      await exited
+    },
+  }
+  try {
+    await waitUntilReady(url, child, 30_000)
+  } catch (err) {
+    await server.stop('SIGKILL')
+    throw new Error(`${(err as Error).message}\n--- server output ---\n${output}`, { cause: err })
+  }
+  return server
+}
+
+async function waitUntilReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`)
+    try {
+      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) })
+      if (res.ok) return
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`server at ${url} not ready after ${timeoutMs} ms`)
+}

@@ -1,0 +1,177 @@
+import { LEADERBOARD_PERIODS, type LeaderboardOutput } from '@leads/contract'
+import { testDatabases } from '@leads/db/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type ApiDeps, createInnerContext, type Identity } from '../context.js'
+import { createCaller } from '../root.js'
+import { createPseudonyms } from './pseudonym.js'
+import { AGENT, NOW, seedAccessFixture, TEAM } from './testing.js'
+
+const KEY = 'pseudonym-key-for-tests'
+const others = [AGENT.teammate, AGENT.rival, AGENT.loner]
+const me: Identity = { sub: AGENT.own.id, role: 'agent' }
+const PSEUDONYM_ID = /^anon-[0-9a-f]{6}$/
+const PSEUDONYM_NAME = /^Agent [0-9a-f]{6}$/
+
+describe.each(testDatabases())('leaderboard privacy on $kind', ({ open }) => {
+  let client: Awaited<ReturnType<typeof open>>
+  let deps: ApiDeps
+  beforeAll(async () => {
+    client = await open()
+    await seedAccessFixture(client.db)
+    deps = { db: client.db, clock: { now: () => NOW }, orgTimezone: 'UTC', pseudonymKey: KEY }
+  })
+  afterAll(async () => {
+    await client?.close()
+  })
+  const as = (identity: Identity | null, extra: Partial<ApiDeps> = {}) =>
+    createCaller(createInnerContext({ ...deps, authRequired: true, ...extra }, identity))
+
+  /** Every leaderboard an agent can ask for: each period and a custom range, whole and paged. */
+  async function everyLeaderboard(identity: Identity, extra: Partial<ApiDeps> = {}) {
+    const caller = as(identity, extra)
+    const inputs = [
+      ...LEADERBOARD_PERIODS.flatMap((period) => [
+        { period },
+        { period, teamId: TEAM.mine },
+        { period, tz: 'Asia/Kolkata' },
+        ...[0, 1, 2, 3].map((offset) => ({ period, limit: 1, offset })),
+      ]),
+      { from: '2026-05-01T00:00:00Z', to: '2026-06-17T00:00:00Z' },
+    ]
+    return Promise.all(inputs.map((input) => caller.analytics.leaderboard(input)))
+  }
+
+  /** Every other read an agent can make, for the same search. */
+  async function everyOtherRead(identity: Identity) {
+    const a = as(identity).analytics
+    const own = [{}, { agentId: AGENT.own.id }, { teamId: TEAM.mine }]
+    return Promise.all(
+      own.flatMap((f) => [
+        a.metrics(f),
+        ...(['24h', '7d', '30d'] as const).map((period) => a.leadVolume({ ...f, period })),
+        ...(['week', 'month', 'quarter'] as const).map((period) => a.funnel({ ...f, period })),
+        ...(['week', 'month'] as const).map((period) => a.heatmap({ ...f, period })),
+      ]),
+    )
+  }
+
+  it("shows an agent no other agent's name, id or team in any response", async () => {
+    const boards = await everyLeaderboard(me)
+    const json = JSON.stringify([boards, await everyOtherRead(me)])
+    for (const other of others) {
+      expect(json).not.toContain(other.id)
+      expect(json).not.toContain(other.name)
+      // A first or last name alone would identify too.
+      for (const part of other.name.split(' ')) expect(json).not.toContain(part)
+    }
+    expect(json).not.toContain(TEAM.other)
+    expect(json).toContain(AGENT.own.name)
+    expect(json).toContain(AGENT.own.id)
+    // Every period really had other agents in it, so the search was not vacuous.
+    for (const board of boards) expect(board.total).toBeGreaterThan(1)
+  })
+
+  it('shows other agents under stable pseudonyms and the own row as it is', async () => {
+    const boards = await everyLeaderboard(me)
+    const seen = new Map<string, string>()
+    for (const board of boards) {
+      for (const row of board.rows) {
+        if (row.agentId === AGENT.own.id) {
+          expect(row).toMatchObject({ agentName: AGENT.own.name, teamId: TEAM.mine })
+          continue
+        }
+        expect(row.agentId).toMatch(PSEUDONYM_ID)
+        expect(row.agentName).toMatch(PSEUDONYM_NAME)
+        expect(row.agentName.slice(6)).toBe(row.agentId.slice(5))
+        expect(row.teamId).toBeNull()
+        expect(seen.get(row.agentId) ?? row.agentName).toBe(row.agentName)
+        seen.set(row.agentId, row.agentName)
+      }
+    }
+    expect(seen.size).toBe(others.length)
+    // The same agent gets the same pseudonym in every period, call and (same key) instance.
+    const again = await as(me).analytics.leaderboard({ period: 'all-time' })
+    const pseudonyms = createPseudonyms(KEY, AGENT.own.id)
+    expect(new Set(again.rows.map((r) => r.agentId))).toEqual(
+      new Set([AGENT.own.id, ...others.map((o) => pseudonyms.idOf(o.id))]),
+    )
+    // Another key gives other pseudonyms (they are keyed, not a plain hash of the id).
+    const rekeyed = await as(me, { pseudonymKey: 'another-key' }).analytics.leaderboard({
+      period: 'all-time',
+    })
+    const ids = (b: LeaderboardOutput) =>
+      b.rows.map((r) => r.agentId).filter((id) => id !== AGENT.own.id)
+    expect(ids(rekeyed).some((id) => ids(again).includes(id))).toBe(false)
+  })
+
+  it('keeps the figures, ranks and trend of hidden rows', async () => {
+    const named = await as({ sub: 'root', role: 'admin' }).analytics.leaderboard({
+      period: 'month',
+    })
+    const hidden = await as(me).analytics.leaderboard({ period: 'month' })
+    const strip = (b: LeaderboardOutput) =>
+      b.rows.map(({ agentId: _i, agentName: _n, teamId: _t, ...figures }) => figures)
+    // No exact ties in the fixture, so the order is the same as the named one.
+    expect(strip(hidden)).toEqual(strip(named))
+    expect(hidden.total).toBe(named.total)
+  })
+
+  it('names everyone for admins and managers unless LEADERBOARD_ANONYMIZE is on', async () => {
+    const admin: Identity = { sub: 'root', role: 'admin' }
+    const manager: Identity = { sub: 'manager-mo-1', role: 'manager', teamIds: [TEAM.mine] }
+    const names = async (b: Promise<LeaderboardOutput>) => (await b).rows.map((r) => r.agentName)
+    expect(await names(as(admin).analytics.leaderboard({ period: 'all-time' }))).toEqual(
+      expect.arrayContaining([AGENT.teammate.name, AGENT.rival.name]),
+    )
+    expect(await names(as(manager).analytics.leaderboard({ period: 'all-time' }))).toContain(
+      AGENT.teammate.name,
+    )
+    for (const viewer of [admin, manager, null]) {
+      const json = JSON.stringify(await everyLeaderboardOf(viewer))
+      for (const other of [...others, AGENT.own]) {
+        expect(json).not.toContain(other.id)
+        expect(json).not.toContain(other.name)
+      }
+    }
+    // With the flag an agent still sees their own row.
+    const mine = JSON.stringify(await everyLeaderboard(me, { anonymizeLeaderboard: true }))
+    expect(mine).toContain(AGENT.own.name)
+  })
+
+  async function everyLeaderboardOf(identity: Identity | null) {
+    const caller = as(identity, { anonymizeLeaderboard: true, authRequired: identity !== null })
+    return Promise.all(
+      LEADERBOARD_PERIODS.map((period) => caller.analytics.leaderboard({ period })),
+    )
+  }
+
+  it('orders exact ties by the pseudonym shown, not by the real ids', async () => {
+    // Twelve agents with identical figures today: one assigned lead each, nothing else.
+    const tied = Array.from({ length: 12 }, (_, i) => `agent-tie-${String(i).padStart(2, '0')}`)
+    const at = new Date(NOW - 30 * 60_000).toISOString()
+    await as({ sub: 'loader', role: 'ingest' }).events.ingest(
+      tied.map((agentId, i) => ({
+        id: `tie-${i}`,
+        type: 'lead.created',
+        occurredAt: at,
+        leadId: `tie-lead-${i}`,
+        agentId,
+      })),
+    )
+    const named = await as({ sub: 'root', role: 'admin' }).analytics.leaderboard({
+      period: 'today',
+      limit: 500,
+    })
+    const hidden = await as(me).analytics.leaderboard({ period: 'today', limit: 500 })
+    const tiedNamed = named.rows.filter((r) => r.agentId.startsWith('agent-tie-'))
+    expect(tiedNamed.map((r) => r.agentId)).toEqual(tied) // SPEC order: agentId asc
+    const pseudonyms = createPseudonyms(KEY, AGENT.own.id)
+    const tiedShown = new Set(tied.map((id) => pseudonyms.idOf(id)))
+    const tiedHidden = hidden.rows.filter((r) => tiedShown.has(r.agentId))
+    // Same positions as the named board, filled in pseudonym order.
+    expect(tiedHidden.map((r) => r.rank)).toEqual(tiedNamed.map((r) => r.rank))
+    expect(tiedHidden.map((r) => r.agentId)).toEqual(tiedHidden.map((r) => r.agentId).sort())
+    expect(hidden.rows.map((r) => r.rank)).toEqual(hidden.rows.map((_, i) => i + 1))
+    expect(JSON.stringify(hidden)).not.toContain('agent-tie-')
+  })
+})

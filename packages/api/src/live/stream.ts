@@ -1,0 +1,93 @@
+import type { ActivityInput, ActivityMessage } from '@leads/contract'
+import type { Context } from '../context.js'
+import { formatInstant } from '../time/local.js'
+import { feedFilter } from './filter.js'
+import type { FeedHub } from './hub.js'
+import { type FeedItem, readFeed, readRecent } from './messages.js'
+
+/** How far back a resuming client is replayed (the documented retention window, in events). */
+export const REPLAY_LIMIT = 10_000
+const PAGE = 500
+
+/** What the stream needs: the database for replay, the hub for live items, who is asking. */
+export interface StreamContext extends Pick<Context, 'db' | 'identity'> {
+  live: FeedHub
+}
+
+/** One message for one subscriber; `id` is its cursor (the tRPC `tracked()` id, SSE `id:`). */
+export interface ActivityEvent {
+  id: string
+  message: ActivityMessage
+}
+
+/** Opens the feed for one connection; the signal aborts when the connection ends. */
+export type FeedSource = (signal: AbortSignal) => AsyncIterable<ActivityEvent>
+
+/** Why a stream ended, for logs and counts. */
+export type StreamEnd = 'client' | 'slow' | 'shutdown' | 'dead' | 'error'
+
+/** One open stream to a REST client, whatever its transport. */
+export interface StreamConnection {
+  /** Ends the stream because the server is going away (WebSocket: close 1001). */
+  shutdown(): void
+  /** Bytes written but not yet taken by the network. */
+  buffered(): number
+  /** Resolves once the connection is gone, with the reason it ended. */
+  done: Promise<{ end: StreamEnd; error?: unknown }>
+}
+
+/**
+ * The activity feed for one subscriber, shared by every transport (tRPC, WebSocket, SSE):
+ * listens first, then replays from `input.lastEventId` (at most {@link REPLAY_LIMIT} back) or
+ * sends the `backlog` of latest events, then goes live. Items at or below the last cursor sent
+ * are skipped, so events committed during the switch from replay to live arrive exactly once.
+ * Ends when `signal` aborts or the hub stops; throws `SlowConsumerError` when the subscriber's
+ * queue overflowed (the client resumes by cursor).
+ */
+export async function* activityStream(
+  ctx: StreamContext,
+  input: ActivityInput,
+  signal?: AbortSignal,
+): AsyncGenerator<ActivityEvent, void, undefined> {
+  const hub = ctx.live
+  // Anything dispatched while the replay runs waits in the queue; the cursor check below drops
+  // what the replay already sent.
+  const queue = hub.subscribe()
+  const visible = feedFilter(ctx.identity, input)
+  const tz = input.tz
+  const toEvent = (item: FeedItem): ActivityEvent => ({
+    id: String(item.seq),
+    message: tz
+      ? { ...item.message, occurredAt: formatInstant(item.occurredAtMs, tz) }
+      : item.message,
+  })
+  try {
+    let last = hub.lastSeq
+    if (input.lastEventId == null) {
+      for (const item of await readRecent(ctx.db, last, input.backlog ?? 0)) {
+        if (visible(item)) yield toEvent(item)
+      }
+    } else {
+      last = Math.max(Number(input.lastEventId), hub.lastSeq - REPLAY_LIMIT, 0)
+      for (;;) {
+        const page = await readFeed(ctx.db, last, PAGE)
+        for (const item of page) {
+          last = item.seq
+          if (visible(item)) yield toEvent(item)
+        }
+        if (page.length < PAGE || signal?.aborted) break
+      }
+    }
+    while (!signal?.aborted) {
+      const items = await queue.take(signal)
+      if (items.length === 0 && !signal?.aborted) return
+      for (const item of items) {
+        if (item.seq <= last) continue
+        last = item.seq
+        if (visible(item)) yield toEvent(item)
+      }
+    }
+  } finally {
+    queue.close()
+  }
+}
