@@ -1,5 +1,6 @@
 import {
   type Bus,
+  createVerifier,
   FeedHub,
   InProcessBus,
   MemoryCache,
@@ -8,12 +9,13 @@ import {
   RedisBus,
   RedisCache,
   systemClock,
+  type Verifier,
 } from '@leads/api'
 import { createDbClient, type DbClient, ensureUpcomingPartitions, migrateToLatest } from '@leads/db'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { type Logger, pino } from 'pino'
-import type { Env } from './env.js'
+import { authEnabled, type Env, pseudonymKeyOf } from './env.js'
 import { createServer, type LeadsServer } from './server.js'
 import { createStaticHandler } from './static.js'
 
@@ -91,6 +93,71 @@ export async function startLive(env: Env, logger: Logger, client: DbClient) {
   }
 }
 
+/** What the server needs to authenticate callers, built once from the environment. */
+export interface AuthSetup {
+  /** null: no AUTH_JWT_SECRET or AUTH_JWKS_URL, an open server. */
+  verify: Verifier | null
+  authRequired: boolean
+  anonymizeLeaderboard: boolean
+  pseudonymKey: string
+  devTokens: {
+    jwtSecret: string | undefined
+    nodeEnv: string
+    issuer: string | undefined
+    audience: string | undefined
+  }
+}
+
+/**
+ * Builds the token verifier when a secret or key set is configured (then every API call needs a
+ * token), and the leaderboard privacy settings. Without either the server stays open, with a
+ * warning, as it was before authentication existed.
+ */
+export function setupAuth(env: Env, logger: Logger): AuthSetup {
+  const log = logger.child({ component: 'auth' })
+  const enabled = authEnabled(env)
+  const verify = enabled
+    ? createVerifier({
+        jwtSecret: env.AUTH_JWT_SECRET,
+        jwksUrl: env.AUTH_JWKS_URL,
+        issuer: env.AUTH_JWT_ISSUER,
+        audience: env.AUTH_JWT_AUDIENCE,
+      })
+    : null
+  if (enabled) {
+    log.info(
+      {
+        hs256: env.AUTH_JWT_SECRET !== undefined,
+        jwks: env.AUTH_JWKS_URL !== undefined,
+        issuer: env.AUTH_JWT_ISSUER ?? null,
+        audience: env.AUTH_JWT_AUDIENCE ?? null,
+      },
+      'authentication required',
+    )
+  } else {
+    log.warn(
+      'authentication disabled: set AUTH_JWT_SECRET or AUTH_JWKS_URL; every endpoint is open to anyone who can reach it',
+    )
+  }
+  const pseudonym = pseudonymKeyOf(env)
+  if (pseudonym.source === 'dev')
+    log.warn(
+      'PSEUDONYM_KEY and AUTH_JWT_SECRET unset: leaderboard pseudonyms use a fixed development key anyone can reverse',
+    )
+  return {
+    verify,
+    authRequired: enabled,
+    anonymizeLeaderboard: env.LEADERBOARD_ANONYMIZE,
+    pseudonymKey: pseudonym.key,
+    devTokens: {
+      jwtSecret: env.AUTH_JWT_SECRET,
+      nodeEnv: env.NODE_ENV,
+      issuer: env.AUTH_JWT_ISSUER,
+      audience: env.AUTH_JWT_AUDIENCE,
+    },
+  }
+}
+
 /** Builds the server over an open database (closed with the server) and starts listening. */
 export async function startServer(
   env: Env,
@@ -98,9 +165,21 @@ export async function startServer(
   client: DbClient,
   opts: { drainTimeoutMs?: number } = {},
 ): Promise<{ server: LeadsServer; url: string }> {
+  const auth = setupAuth(env, logger)
   const { live, cache, stop } = await startLive(env, logger, client)
   const server = createServer({
-    deps: { db: client.db, clock: systemClock, orgTimezone: env.ORG_TIMEZONE, live, cache },
+    deps: {
+      db: client.db,
+      clock: systemClock,
+      orgTimezone: env.ORG_TIMEZONE,
+      live,
+      cache,
+      authRequired: auth.authRequired,
+      anonymizeLeaderboard: auth.anonymizeLeaderboard,
+      pseudonymKey: auth.pseudonymKey,
+    },
+    verify: auth.verify,
+    devTokens: auth.devTokens,
     logger,
     port: env.PORT,
     host: env.HOST,

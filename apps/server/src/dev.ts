@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
+import { signToken } from '@leads/api'
 import { type DbClient, ensureUpcomingPartitions, migrateDownAll, migrateToLatest } from '@leads/db'
 // The seed and simulator entry point of packages/db (its `./seed` export).
 import { DEFAULT_AGENTS, isEmpty, runSimulator, seedDatabase } from '@leads/db/seed'
@@ -80,7 +81,19 @@ async function startDev(): Promise<void> {
   server = started.server
   if (stop.signal.aborted) return
   const simLogger = logger.child({ component: 'simulator' })
+  // With authentication on, the simulator sends events as an ingest client would: with a token.
+  const token = env.AUTH_JWT_SECRET
+    ? await signToken(env.AUTH_JWT_SECRET, { sub: 'dev-simulator', role: 'ingest' }, '30d', {
+        issuer: env.AUTH_JWT_ISSUER,
+        audience: env.AUTH_JWT_AUDIENCE,
+      })
+    : undefined
+  if (!token && env.AUTH_JWKS_URL)
+    simLogger.warn(
+      'AUTH_JWKS_URL without AUTH_JWT_SECRET: the simulator has no token and will be refused',
+    )
   simulation = runSimulator({
+    token,
     url: started.url,
     ratePerSecond: SIMULATOR_EVENTS_PER_SECOND,
     seasonal: true,

@@ -1,6 +1,16 @@
 import { isAbsolute, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_DATA_DIR, EnvError, parseEnv, REPO_ROOT } from './env.js'
+import {
+  authEnabled,
+  DEFAULT_DATA_DIR,
+  DEV_PSEUDONYM_KEY,
+  EnvError,
+  parseEnv,
+  pseudonymKeyOf,
+  REPO_ROOT,
+} from './env.js'
+
+const SECRET = 'a-shared-secret-of-at-least-32-bytes!'
 
 describe('parseEnv', () => {
   it('fills defaults, with the PGlite directory under the repository root', () => {
@@ -13,7 +23,9 @@ describe('parseEnv', () => {
       ORG_TIMEZONE: 'UTC',
       LOG_LEVEL: 'info',
       NODE_ENV: 'development',
+      LEADERBOARD_ANONYMIZE: false,
     })
+    expect(authEnabled(env)).toBe(false)
     expect(DEFAULT_DATA_DIR).toBe(join(REPO_ROOT, '.data', 'pglite'))
     expect(isAbsolute(DEFAULT_DATA_DIR)).toBe(true)
   })
@@ -48,6 +60,9 @@ describe('parseEnv', () => {
     ['LOG_LEVEL', 'loud'],
     ['NODE_ENV', 'staging'],
     ['DATABASE_URL', 'mysql://root@localhost/db'],
+    ['AUTH_JWKS_URL', 'ftp://idp.example/jwks.json'],
+    ['LEADERBOARD_ANONYMIZE', 'maybe'],
+    ['PSEUDONYM_KEY', 'short'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => parseEnv({ [name]: value })).toThrow(EnvError)
     expect(() => parseEnv({ [name]: value })).toThrow(
@@ -59,5 +74,52 @@ describe('parseEnv', () => {
     expect(() => parseEnv({ DATABASE_URL: 'mysql://root:hunter2@localhost/db' })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
     )
+  })
+
+  it('reads the authentication variables', () => {
+    const env = parseEnv({
+      AUTH_JWT_SECRET: SECRET,
+      AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json',
+      AUTH_JWT_ISSUER: 'https://idp.example/',
+      AUTH_JWT_AUDIENCE: 'leads-api',
+      LEADERBOARD_ANONYMIZE: 'TRUE',
+      PSEUDONYM_KEY: 'a-pseudonym-key-for-all-instances',
+    })
+    expect(env).toMatchObject({
+      AUTH_JWT_SECRET: SECRET,
+      AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json',
+      AUTH_JWT_ISSUER: 'https://idp.example/',
+      AUTH_JWT_AUDIENCE: 'leads-api',
+      LEADERBOARD_ANONYMIZE: true,
+      PSEUDONYM_KEY: 'a-pseudonym-key-for-all-instances',
+    })
+    expect(authEnabled(env)).toBe(true)
+    expect(authEnabled(parseEnv({ AUTH_JWKS_URL: 'https://idp.example/jwks' }))).toBe(true)
+    expect(parseEnv({ LEADERBOARD_ANONYMIZE: '0' }).LEADERBOARD_ANONYMIZE).toBe(false)
+  })
+
+  it('refuses a JWT secret shorter than 32 bytes without echoing it', () => {
+    const short = 'hunter2-but-still-too-short'
+    expect(() => parseEnv({ AUTH_JWT_SECRET: short })).toThrow(
+      /^invalid environment:\n {2}AUTH_JWT_SECRET: must be at least 32 bytes$/,
+    )
+    expect(() => parseEnv({ PSEUDONYM_KEY: 'hunter2' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    )
+  })
+
+  it('derives the pseudonym key: PSEUDONYM_KEY, else a hash of the secret, else a dev key', () => {
+    const own = pseudonymKeyOf(parseEnv({ AUTH_JWT_SECRET: SECRET, PSEUDONYM_KEY: 'k'.repeat(20) }))
+    expect(own).toEqual({ key: 'k'.repeat(20), source: 'env' })
+
+    const derived = pseudonymKeyOf(parseEnv({ AUTH_JWT_SECRET: SECRET }))
+    expect(derived.source).toBe('secret')
+    expect(derived.key).toMatch(/^[0-9a-f]{64}$/)
+    expect(derived.key).not.toContain(SECRET)
+    // Every instance with the same secret agrees; another secret gives another key.
+    expect(pseudonymKeyOf(parseEnv({ AUTH_JWT_SECRET: SECRET })).key).toBe(derived.key)
+    expect(pseudonymKeyOf(parseEnv({ AUTH_JWT_SECRET: `${SECRET}x` })).key).not.toBe(derived.key)
+
+    expect(pseudonymKeyOf(parseEnv({}))).toEqual({ key: DEV_PSEUDONYM_KEY, source: 'dev' })
   })
 })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { isAbsolute, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { timeZone } from '@leads/contract'
@@ -9,6 +10,17 @@ import { z } from 'zod'
  */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 export const DEFAULT_DATA_DIR = resolve(REPO_ROOT, '.data', 'pglite')
+
+/** HS256 needs a key at least as long as its hash (RFC 7518 §3.2). */
+const MIN_SECRET_BYTES = 32
+
+/** `true`/`false` (also `1`/`0`, `yes`/`no`), case-insensitive. */
+const booleanFlag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -36,6 +48,23 @@ const envSchema = z.object({
   ORG_TIMEZONE: timeZone.default('UTC'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** HS256 secret; set (or AUTH_JWKS_URL) → every API call needs a bearer token. */
+  AUTH_JWT_SECRET: z
+    .string()
+    .refine((s) => Buffer.byteLength(s) >= MIN_SECRET_BYTES, {
+      error: `must be at least ${MIN_SECRET_BYTES} bytes`,
+    })
+    .optional(),
+  /** JSON Web Key Set of an identity provider, for RS256/PS256/ES256/EdDSA tokens. */
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
+  /** When set, a token's `iss` must equal it. */
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  /** When set, a token's `aud` must contain it. */
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+  /** true → other agents appear under pseudonyms on every viewer's leaderboard, not only agents'. */
+  LEADERBOARD_ANONYMIZE: booleanFlag.default(false),
+  /** HMAC key of the leaderboard pseudonyms; default derived from AUTH_JWT_SECRET. */
+  PSEUDONYM_KEY: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
 })
 
 export type Env = z.infer<typeof envSchema>
@@ -59,11 +88,39 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (result.success) return result.data
   const lines = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? 'environment')
-    // Never echo connection URLs back: they may carry a password.
-    const shown = name.endsWith('_URL') ? '' : ` (got ${JSON.stringify(present[name])})`
+    // Never echo connection URLs (they may carry a password), secrets or keys back.
+    const shown = SECRET_NAME.test(name) ? '' : ` (got ${JSON.stringify(present[name])})`
     return `  ${name}: ${issue.message}${shown}`
   })
   throw new EnvError(`invalid environment:\n${lines.join('\n')}`)
+}
+
+const SECRET_NAME = /(_URL|_SECRET|_KEY)$/
+
+/** Whether the server verifies tokens (and then requires one on every API call). */
+export function authEnabled(env: Env): boolean {
+  return env.AUTH_JWT_SECRET !== undefined || env.AUTH_JWKS_URL !== undefined
+}
+
+/** Used only when neither PSEUDONYM_KEY nor AUTH_JWT_SECRET is set; start-up warns. */
+export const DEV_PSEUDONYM_KEY = 'leads-development-pseudonym-key (not secret)'
+
+/**
+ * The leaderboard pseudonym key and where it came from: PSEUDONYM_KEY; else a hash of
+ * AUTH_JWT_SECRET (every instance with the same secret agrees, and the secret itself never
+ * becomes the HMAC key); else a fixed development key, which anyone can use to reverse
+ * pseudonyms by trying agent ids.
+ */
+export function pseudonymKeyOf(env: Env): { key: string; source: 'env' | 'secret' | 'dev' } {
+  if (env.PSEUDONYM_KEY !== undefined) return { key: env.PSEUDONYM_KEY, source: 'env' }
+  if (env.AUTH_JWT_SECRET !== undefined) {
+    const key = createHash('sha256')
+      .update('leads/pseudonym-key/v1\0')
+      .update(env.AUTH_JWT_SECRET)
+      .digest('hex')
+    return { key, source: 'secret' }
+  }
+  return { key: DEV_PSEUDONYM_KEY, source: 'dev' }
 }
 
 /** Reads `process.env` once at start-up; on a bad variable prints why and exits with code 1. */

@@ -12,26 +12,48 @@ import {
   type ActivityStreamStats,
   type ApiDeps,
   type AppRouter,
+  AuthError,
   appRouter,
+  bearerToken,
   createActivityEndpoint,
   createInnerContext,
   createRestHandler,
+  type DevTokenOptions,
+  devTokenRequest,
+  type Identity,
+  issueDevToken,
   MAX_BATCH_BYTES,
   type RestHandler,
+  type Verifier,
 } from '@leads/api'
 import { ping } from '@leads/db'
-import type { TRPCError } from '@trpc/server'
+import { TRPCError } from '@trpc/server'
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http'
-import { applyWSSHandler } from '@trpc/server/adapters/ws'
+import { applyWSSHandler, type CreateWSSContextFnOptions } from '@trpc/server/adapters/ws'
 import type { Logger } from 'pino'
 import { WebSocketServer } from 'ws'
 
 /** tRPC is served here over HTTP (`/api/trpc/<procedure>`) and WebSocket (`/api/trpc`). */
 export const TRPC_PATH = '/api/trpc'
+/** Development only: mints a token for any role (404 in production or without a secret). */
+export const DEV_TOKEN_PATH = '/api/dev/token'
+/** WebSocket close code for a refused credential (4000 + the HTTP status). */
+export const WS_UNAUTHORIZED = 4401
+
+/** What `POST /api/dev/token` signs with; the checks of `issueDevToken` apply on top. */
+export type DevTokenConfig = Pick<DevTokenOptions, 'jwtSecret' | 'nodeEnv' | 'issuer' | 'audience'>
 
 export interface ServerOptions {
+  /** Set `authRequired` here when `verify` is set: anonymous calls are then refused. */
   deps: ApiDeps
   logger: Logger
+  /**
+   * Verifies bearer tokens (`Authorization: Bearer`, tRPC `connectionParams.token`, `?token=` on
+   * the activity stream). null or absent: an open server where tokens are ignored.
+   */
+  verify?: Verifier | null
+  /** Enables `POST /api/dev/token` unless NODE_ENV is production or no secret is set. */
+  devTokens?: DevTokenConfig | null
   /** 0 (the default) picks a free port. */
   port?: number
   host?: string
@@ -73,14 +95,47 @@ const READY_TIMEOUT_MS = 2_000
 const WS_MAX_PAYLOAD = MAX_BATCH_BYTES + 64 * 1024
 
 const INTERNAL_ERROR = { error: { code: 'INTERNAL', message: 'internal error' } }
+const NOT_FOUND = { error: { code: 'NOT_FOUND', message: 'no such path' } }
+/** A development token request is a few claims; anything bigger is not one. */
+const DEV_TOKEN_MAX_BYTES = 16 * 1024
 
 /** One node:http server hosting tRPC (HTTP + WebSocket), the REST paths and health probes. */
 export function createServer(opts: ServerOptions): LeadsServer {
   const { deps, logger } = opts
+  const verify = opts.verify ?? null
+  const authLog = logger.child({ component: 'auth' })
+
+  /**
+   * The caller of a request: the bearer token of its `Authorization` header, else `token`
+   * (from the activity stream's `?token=` or tRPC's `connectionParams`). No token → null, which
+   * the procedures refuse when `deps.authRequired`; a bad one → AuthError (401). On an open
+   * server (no verifier) tokens are ignored.
+   */
+  async function identify(
+    req: IncomingMessage,
+    tokenFromQuery?: string | null,
+  ): Promise<Identity | null> {
+    if (!verify) return null
+    const header = req.headers.authorization
+    const token = header !== undefined ? bearerToken(header) : tokenFromQuery || null
+    try {
+      if (header !== undefined && token === null) throw new AuthError('malformed')
+      return token === null ? null : await verify(token)
+    } catch (err) {
+      if (err instanceof AuthError)
+        authLog.info(
+          { reason: err.reason, method: req.method, url: redactToken(req.url) },
+          'credential refused',
+        )
+      throw err
+    }
+  }
+
   const rest =
     opts.rest ??
     createRestHandler({
       deps,
+      identify: (req) => identify(req),
       onError: (err, req) =>
         logger.error({ err, method: req.method, url: req.url }, 'REST request failed'),
     })
@@ -88,9 +143,39 @@ export function createServer(opts: ServerOptions): LeadsServer {
   const drainTimeoutMs = opts.drainTimeoutMs ?? 10_000
   const keepAlive = opts.keepAlive ?? { pingMs: 30_000, pongWaitMs: 5_000 }
 
-  const createContext = () => createInnerContext(deps, null)
+  const createHttpContext = async ({ req }: { req: IncomingMessage }) =>
+    createInnerContext(deps, await identify(req))
+
+  /**
+   * A tRPC WebSocket authenticates once, at connect: `connectionParams.token`, else the
+   * `Authorization` header of the upgrade. A refused or (when required) missing credential closes
+   * the socket with 4401 after tRPC has sent the error.
+   */
+  const createWsContext = async ({ req, res, info }: CreateWSSContextFnOptions) => {
+    try {
+      const fromParams = info.connectionParams?.token
+      const identity =
+        verify && typeof fromParams === 'string' && fromParams !== ''
+          ? await verify(fromParams).catch((err: unknown) => {
+              if (err instanceof AuthError)
+                authLog.info({ reason: err.reason, transport: 'trpc-ws' }, 'credential refused')
+              throw err
+            })
+          : await identify(req)
+      if (identity === null && deps.authRequired === true) throw new AuthError('missing')
+      return createInnerContext(deps, identity)
+    } catch (err) {
+      if (err instanceof TRPCError && err.code === 'UNAUTHORIZED') {
+        // Scheduled before tRPC's own close, after its error response.
+        setImmediate(() => res.close(WS_UNAUTHORIZED, err.message))
+      }
+      throw err
+    }
+  }
+
   const activity = createActivityEndpoint({
     deps,
+    identify: (req, token) => identify(req, token),
     log: logger.child({ component: 'activity-stream' }),
     keepAlive,
     ...opts.activityStream,
@@ -151,15 +236,62 @@ export function createServer(opts: ServerOptions): LeadsServer {
         res,
         path: path.slice(TRPC_PATH.length + 1),
         maxBodySize: MAX_BATCH_BYTES,
-        createContext,
+        createContext: createHttpContext,
         onError: onTrpcError,
       })
       return
     }
     if (path === ACTIVITY_STREAM_PATH) return activity.handleRequest(req, res)
+    if (path === DEV_TOKEN_PATH) return devToken(req, res)
     if (await rest(req, res)) return
     if (!path.startsWith('/api/') && opts.dashboard && (await opts.dashboard(req, res))) return
-    sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'no such path' } })
+    sendJson(res, 404, NOT_FOUND)
+  }
+
+  /** `POST /api/dev/token` with a `devTokenRequest` body → `{ token, expiresAt }`. */
+  async function devToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const config = opts.devTokens
+    // In production or on an open server the path does not exist.
+    if (!config || config.nodeEnv === 'production' || config.jwtSecret === undefined) {
+      req.resume()
+      return sendJson(res, 404, NOT_FOUND)
+    }
+    if (req.method !== 'POST') {
+      req.resume()
+      const body = { error: { code: 'METHOD_NOT_SUPPORTED', message: 'use POST' } }
+      return sendJson(res, 405, body, { allow: 'POST' })
+    }
+    const text = await readSmallBody(req, DEV_TOKEN_MAX_BYTES)
+    if (text === null) {
+      const body = { error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body too large' } }
+      return sendJson(res, 413, body, { connection: 'close' })
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      return sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: 'body is not JSON' } })
+    }
+    const parsed = devTokenRequest.safeParse(json)
+    if (!parsed.success) {
+      const details = parsed.error.issues.map((i) => ({
+        path: i.path.map(String),
+        message: i.message,
+      }))
+      const body = { error: { code: 'BAD_REQUEST', message: 'invalid token claims', details } }
+      return sendJson(res, 400, body)
+    }
+    const { role, sub, teamIds } = parsed.data
+    try {
+      const token = await issueDevToken(role, sub, { ...config, teamIds })
+      logger.info({ role, sub }, 'development token issued')
+      sendJson(res, 200, token)
+    } catch (err) {
+      if (err instanceof TRPCError && err.code === 'NOT_FOUND') return sendJson(res, 404, NOT_FOUND)
+      if (err instanceof TRPCError && err.code === 'BAD_REQUEST')
+        return sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: err.message } })
+      throw err
+    }
   }
 
   const httpServer = createHttpServer((req, res) => {
@@ -189,7 +321,7 @@ export function createServer(opts: ServerOptions): LeadsServer {
   const wsHandler = applyWSSHandler<AppRouter>({
     wss,
     router: appRouter,
-    createContext,
+    createContext: createWsContext,
     onError: onTrpcError,
     keepAlive: { enabled: true, ...keepAlive },
   })
@@ -252,6 +384,32 @@ export function createServer(opts: ServerOptions): LeadsServer {
     },
     activityStats: () => activity.stats(),
   }
+}
+
+/** The request URL for a log line, without a `?token=` value. */
+function redactToken(url: string | undefined): string | undefined {
+  return url?.replace(/([?&]token=)[^&]*/gi, '$1[redacted]')
+}
+
+/** The body as text, or null once it exceeds `limit` bytes (the rest is discarded). */
+function readSmallBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let tooLarge = false
+    req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return
+      size += chunk.length
+      if (size > limit) {
+        tooLarge = true
+        chunks.length = 0
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
 }
 
 function pathOf(req: IncomingMessage): string {

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream'
 import { type ActivityInput, activityInput } from '@leads/contract'
 import { WebSocketServer } from 'ws'
 import { z } from 'zod'
+import { authorizeRead } from '../auth/scope.js'
 import type { ApiDeps, Identity } from '../context.js'
 import { issuesOf, RestError, toRestError } from '../rest/errors.js'
 import { parseQuery } from '../rest/query.js'
@@ -162,6 +163,9 @@ export function createActivityEndpoint(opts: ActivityEndpointOptions): ActivityE
     const live = deps.live
     if (!live) throw NOT_RUNNING()
     const identity = await identify(req, request.token)
+    // The same role and filter checks as the tRPC subscription (401 anonymous when required,
+    // 403 for another agent's or team's feed), before any upgrade or stream begins.
+    await authorizeRead({ ...deps, identity }, request.input)
     return (signal) => activityStream({ db: deps.db, identity, live }, request.input, signal)
   }
 

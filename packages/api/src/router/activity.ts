@@ -3,7 +3,7 @@ import { TRPCError, tracked } from '@trpc/server'
 import type { Context } from '../context.js'
 import type { FeedHub } from '../live/hub.js'
 import { activityStream } from '../live/stream.js'
-import { publicProcedure } from '../trpc.js'
+import { readProcedure } from '../trpc.js'
 import { computeMetrics } from './metrics.js'
 
 /** Live metrics: at most one push a second, and one at least every 30 s as time moves on. */
@@ -31,7 +31,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 
-export const activity = publicProcedure.input(activityInput).subscription(async function* ({
+export const activity = readProcedure(activityInput).subscription(async function* ({
   ctx,
   input,
   signal,
@@ -40,7 +40,7 @@ export const activity = publicProcedure.input(activityInput).subscription(async 
   for await (const { id, message } of stream) yield tracked(id, message)
 })
 
-export const metricsLive = publicProcedure.input(metricsLiveInput).subscription(async function* ({
+export const metricsLive = readProcedure(metricsLiveInput).subscription(async function* ({
   ctx,
   input,
   signal,

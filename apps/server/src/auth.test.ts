@@ -1,0 +1,330 @@
+import {
+  type ActivityMessage,
+  type AppRouter,
+  createVerifier,
+  FeedHub,
+  InProcessBus,
+  type LeadEvent,
+  signToken,
+  systemClock,
+  type TokenClaims,
+} from '@leads/api'
+import type { DbClient } from '@leads/db'
+import { testDatabases } from '@leads/db/testing'
+import { createTRPCClient, createWSClient, httpBatchLink, wsLink } from '@trpc/client'
+import { pino } from 'pino'
+import superjson from 'superjson'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { WebSocket } from 'ws'
+import {
+  createServer,
+  DEV_TOKEN_PATH,
+  type LeadsServer,
+  type ServerOptions,
+  WS_UNAUTHORIZED,
+} from './server.js'
+
+const silent = pino({ level: 'silent' })
+const SECRET = 'test-secret-that-is-at-least-32-bytes-long'
+const OTHER_SECRET = 'another-secret-of-at-least-32-bytes-length'
+const STREAM = '/api/analytics/activity-stream'
+const METRICS = '/api/analytics/metrics'
+
+const sign = (claims: TokenClaims, ttl: string | number = '1h', now?: number) =>
+  signToken(SECRET, claims, ttl, now === undefined ? {} : { now })
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+const wsUrl = (url: string) => url.replace(/^http/, 'ws')
+
+let n = 0
+function action(agentId = 'a1'): LeadEvent {
+  n++
+  return {
+    id: `auth-${n}`,
+    type: 'agent.action',
+    occurredAt: new Date(Date.now() - 60_000).toISOString(),
+    leadId: `auth-lead-${n}`,
+    agentId,
+    action: 'call',
+  }
+}
+
+/** Status and JSON body of a refused WebSocket upgrade; rejects if the upgrade is accepted. */
+function refusedUpgrade(url: string, headers: Record<string, string> = {}) {
+  const ws = new WebSocket(url, { headers })
+  return new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+    ws.on('open', () => {
+      ws.close()
+      reject(new Error('upgrade was accepted'))
+    })
+    ws.on('error', () => {})
+    ws.on('unexpected-response', (_req, res) => {
+      let text = ''
+      res.on('data', (c: Buffer) => {
+        text += c
+      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }))
+    })
+  })
+}
+
+describe.each(testDatabases())('authentication on $kind', ({ open }) => {
+  let client: DbClient
+  let hub: FeedHub
+  let url: string
+  let tokens: Record<'admin' | 'agent' | 'ingest' | 'forged' | 'expired', string>
+  const servers: LeadsServer[] = []
+
+  async function start(extra: Partial<ServerOptions> = {}) {
+    const server = createServer({
+      deps: {
+        db: client.db,
+        clock: systemClock,
+        orgTimezone: 'UTC',
+        live: hub,
+        authRequired: true,
+        pseudonymKey: 'test-pseudonym-key',
+      },
+      verify: createVerifier({ jwtSecret: SECRET }),
+      devTokens: { jwtSecret: SECRET, nodeEnv: 'test', issuer: undefined, audience: undefined },
+      logger: silent,
+      ...extra,
+    })
+    servers.push(server)
+    return { server, url: await server.listen() }
+  }
+
+  const get = (path: string, token?: string) =>
+    fetch(`${url}${path}`, { headers: token ? bearer(token) : {} })
+  const post = (path: string, body: unknown, token?: string) =>
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? bearer(token) : {}) },
+      body: JSON.stringify(body),
+    })
+
+  beforeAll(async () => {
+    client = await open()
+    hub = new FeedHub(client.db, new InProcessBus())
+    await hub.start()
+    tokens = {
+      admin: await sign({ sub: 'boss', role: 'admin' }),
+      agent: await sign({ sub: 'a1', role: 'agent' }),
+      ingest: await sign({ sub: 'crm', role: 'ingest' }),
+      forged: await signToken(OTHER_SECRET, { sub: 'boss', role: 'admin' }, '1h'),
+      expired: await sign({ sub: 'a1', role: 'agent' }, 60, Date.now() - 3_600_000),
+    }
+    url = (await start()).url
+  })
+  afterEach(async () => {
+    // Keep the first server (shared); close any started by a single test.
+    await Promise.all(servers.splice(1).map((s) => s.close()))
+  })
+  afterAll(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()))
+    await hub?.stop()
+    await client?.close()
+  })
+
+  it('refuses a REST read without a token, with a forged one and with an expired one (401 JSON)', async () => {
+    const cases = [
+      [undefined, 'authentication required'],
+      [tokens.forged, 'invalid token'],
+      [tokens.expired, 'token expired'],
+      ['not.a.jwt', 'invalid token'],
+    ] as const
+    for (const [token, message] of cases) {
+      const res = await get(METRICS, token)
+      expect(res.status, String(token)).toBe(401)
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+      expect(await res.json()).toEqual({ error: expect.objectContaining({ message }) })
+    }
+    const basic = await fetch(`${url}${METRICS}`, { headers: { authorization: 'Basic YTpi' } })
+    expect(basic.status).toBe(401)
+  })
+
+  it('lets an agent read its own rows and refuses another agent’s (403)', async () => {
+    expect((await get(`${METRICS}?agentId=a1`, tokens.agent)).status).toBe(200)
+    expect((await get(METRICS, tokens.agent)).status).toBe(200)
+    const other = await get(`${METRICS}?agentId=a2`, tokens.agent)
+    expect(other.status).toBe(403)
+    expect(await other.json()).toMatchObject({ error: { code: 'FORBIDDEN' } })
+    expect((await get(`${METRICS}?agentId=a2`, tokens.admin)).status).toBe(200)
+    // An ingest token may not read at all.
+    expect((await get(METRICS, tokens.ingest)).status).toBe(403)
+  })
+
+  it('accepts events only from ingest and admin tokens', async () => {
+    expect((await post('/api/events', [action()])).status).toBe(401)
+    expect((await post('/api/events', [action()], tokens.forged)).status).toBe(401)
+    const agent = await post('/api/events', [action()], tokens.agent)
+    expect(agent.status).toBe(403)
+    expect(await agent.json()).toMatchObject({ error: { code: 'FORBIDDEN' } })
+    const ingest = await post('/api/events', [action()], tokens.ingest)
+    expect(ingest.status).toBe(200)
+    expect(await ingest.json()).toMatchObject({ accepted: 1, rejected: [] })
+    expect((await post('/api/events', [action()], tokens.admin)).status).toBe(200)
+  })
+
+  it('answers UNAUTHORIZED over tRPC HTTP for a bad token, and serves a good one', async () => {
+    const trpc = (token: string) =>
+      createTRPCClient<AppRouter>({
+        links: [
+          httpBatchLink({ url: `${url}/api/trpc`, transformer: superjson, headers: bearer(token) }),
+        ],
+      })
+    await expect(trpc(tokens.forged).analytics.metrics.query({})).rejects.toMatchObject({
+      data: { code: 'UNAUTHORIZED', httpStatus: 401 },
+    })
+    await expect(trpc(tokens.expired).analytics.metrics.query({})).rejects.toMatchObject({
+      data: { code: 'UNAUTHORIZED' },
+    })
+    const anonymous = createTRPCClient<AppRouter>({
+      links: [httpBatchLink({ url: `${url}/api/trpc`, transformer: superjson })],
+    })
+    await expect(anonymous.analytics.metrics.query({})).rejects.toMatchObject({
+      data: { code: 'UNAUTHORIZED' },
+    })
+    await expect(
+      trpc(tokens.agent).analytics.metrics.query({ agentId: 'a2' }),
+    ).rejects.toMatchObject({
+      data: { code: 'FORBIDDEN' },
+    })
+    expect(await trpc(tokens.agent).analytics.metrics.query({})).toHaveProperty('totalLeads')
+  })
+
+  it('closes a tRPC WebSocket with 4401 when connectionParams carry a bad token', async () => {
+    for (const token of [tokens.forged, tokens.expired, 'garbage']) {
+      const ws = new WebSocket(`${wsUrl(url)}/api/trpc?connectionParams=1`)
+      const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)))
+      await new Promise((resolve) => ws.once('open', resolve))
+      ws.send(JSON.stringify({ method: 'connectionParams', data: { token } }))
+      expect(await closed).toBe(WS_UNAUTHORIZED)
+    }
+    // Without any credential, when authentication is required.
+    const ws = new WebSocket(`${wsUrl(url)}/api/trpc`)
+    expect(await new Promise((resolve) => ws.on('close', (code) => resolve(code)))).toBe(
+      WS_UNAUTHORIZED,
+    )
+  })
+
+  it('serves a tRPC WebSocket whose connectionParams carry a good token', async () => {
+    const wsClient = createWSClient({
+      url: `${wsUrl(url)}/api/trpc`,
+      connectionParams: { token: tokens.agent },
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    })
+    try {
+      const trpc = createTRPCClient<AppRouter>({
+        links: [wsLink({ client: wsClient, transformer: superjson })],
+      })
+      expect(await trpc.analytics.metrics.query({})).toHaveProperty('totalLeads')
+      await expect(trpc.analytics.metrics.query({ agentId: 'a2' })).rejects.toMatchObject({
+        data: { code: 'FORBIDDEN' },
+      })
+    } finally {
+      await wsClient.close()
+    }
+  })
+
+  it('refuses the plain WebSocket activity stream at the upgrade (401) and serves a good token', async () => {
+    const base = `${wsUrl(url)}${STREAM}`
+    for (const query of ['', `?token=${tokens.forged}`, `?token=${tokens.expired}`]) {
+      const refused = await refusedUpgrade(`${base}${query}`)
+      expect(refused.status, query).toBe(401)
+      expect(refused.body).toMatchObject({ error: { code: 'UNAUTHORIZED' } })
+    }
+    expect((await refusedUpgrade(base, bearer(tokens.forged))).status).toBe(401)
+    // An agent asking for another agent's feed.
+    const other = await refusedUpgrade(`${base}?agentId=a2&token=${tokens.agent}`)
+    expect(other.status).toBe(403)
+
+    const ws = new WebSocket(`${base}?token=${tokens.admin}`)
+    const messages: ActivityMessage[] = []
+    ws.on('message', (data) => messages.push(JSON.parse(String(data)) as ActivityMessage))
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve)
+      ws.once('error', reject)
+    })
+    try {
+      const event = action('a7')
+      expect((await post('/api/events', [event], tokens.ingest)).status).toBe(200)
+      await vi.waitFor(() => expect(messages.map((m) => m.agentId)).toContain('a7'), {
+        timeout: 5_000,
+        interval: 5,
+      })
+    } finally {
+      ws.close()
+    }
+
+    // The same with the token in the Authorization header of the upgrade.
+    const viaHeader = new WebSocket(base, { headers: bearer(tokens.agent) })
+    await new Promise((resolve, reject) => {
+      viaHeader.once('open', resolve)
+      viaHeader.once('error', reject)
+    })
+    viaHeader.close()
+  })
+
+  it('refuses the SSE activity stream without a valid token (401 JSON)', async () => {
+    const res = await fetch(`${url}${STREAM}?token=${tokens.forged}`, {
+      headers: { accept: 'text/event-stream' },
+    })
+    expect(res.status).toBe(401)
+    expect(await res.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } })
+  })
+
+  it('issues development tokens that work, and validates the request', async () => {
+    const res = await post(DEV_TOKEN_PATH, { role: 'agent', sub: 'a1' })
+    expect(res.status).toBe(200)
+    const issued = (await res.json()) as { token: string; expiresAt: string }
+    expect(Date.parse(issued.expiresAt)).toBeGreaterThan(Date.now())
+    expect((await get(`${METRICS}?agentId=a1`, issued.token)).status).toBe(200)
+    expect((await get(`${METRICS}?agentId=a2`, issued.token)).status).toBe(403)
+
+    const ingest = (await (await post(DEV_TOKEN_PATH, { role: 'ingest', sub: 'crm' })).json()) as {
+      token: string
+    }
+    expect((await post('/api/events', [action()], ingest.token)).status).toBe(200)
+
+    expect((await post(DEV_TOKEN_PATH, { role: 'manager', sub: 'm1' })).status).toBe(400)
+    expect((await post(DEV_TOKEN_PATH, { role: 'root', sub: 'x' })).status).toBe(400)
+    expect((await post(DEV_TOKEN_PATH, { role: 'agent', sub: 'a1', extra: 1 })).status).toBe(400)
+    const notJson = await fetch(`${url}${DEV_TOKEN_PATH}`, { method: 'POST', body: '{nope' })
+    expect(notJson.status).toBe(400)
+    expect((await get(DEV_TOKEN_PATH)).status).toBe(405)
+  })
+
+  it('has no development token endpoint in production or without a secret (404 JSON)', async () => {
+    const production = await start({
+      devTokens: {
+        jwtSecret: SECRET,
+        nodeEnv: 'production',
+        issuer: undefined,
+        audience: undefined,
+      },
+    })
+    const noSecret = await start({
+      devTokens: {
+        jwtSecret: undefined,
+        nodeEnv: 'development',
+        issuer: undefined,
+        audience: undefined,
+      },
+    })
+    const unset = await start({ devTokens: null })
+    for (const s of [production, noSecret, unset]) {
+      const res = await fetch(`${s.url}${DEV_TOKEN_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ role: 'admin', sub: 'x' }),
+      })
+      expect(res.status).toBe(404)
+      expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no such path' } })
+    }
+  })
+
+  it('keeps health probes open', async () => {
+    expect((await get('/healthz')).status).toBe(200)
+    expect((await get('/readyz')).status).toBe(200)
+  })
+})
