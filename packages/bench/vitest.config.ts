@@ -1,0 +1,3 @@
+import { baseConfig } from '@leads/vitest-config'
+
+export default baseConfig
