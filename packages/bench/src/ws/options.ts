@@ -52,22 +52,12 @@ export type Options = z.infer<typeof optionsSchema>
 
 /** Flags and environment, checked; prints usage and exits on `--help` or a bad value. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const { values } = parseArgs({
-    // `pnpm bench:ws -- --flag` passes the `--` through.
-    args: argv[0] === '--' ? argv.slice(1) : argv,
-    options: {
-      subscribers: { type: 'string' },
-      rate: { type: 'string' },
-      duration: { type: 'string' },
-      'batch-ms': { type: 'string' },
-      phases: { type: 'string' },
-      'read-connections': { type: 'string' },
-      'subscriber-procs': { type: 'string' },
-      drain: { type: 'string' },
-      'cpu-prof': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  })
+  let values: ReturnType<typeof parseFlags>
+  try {
+    values = parseFlags(argv)
+  } catch (err) {
+    fail([`  ${err instanceof Error ? err.message : String(err)}`])
+  }
   if (values.help) {
     process.stdout.write(USAGE)
     process.exit(0)
@@ -86,7 +76,29 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     redisUrl: env.REDIS_URL || undefined,
   })
   if (result.success) return result.data
-  const problems = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+  fail(result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`))
+}
+
+function fail(problems: string[]): never {
   process.stderr.write(`bench:ws: bad arguments\n${problems.join('\n')}\n\n${USAGE}`)
   process.exit(2)
+}
+
+function parseFlags(argv: string[]) {
+  return parseArgs({
+    // `pnpm bench:ws -- --flag` passes the `--` through.
+    args: argv[0] === '--' ? argv.slice(1) : argv,
+    options: {
+      subscribers: { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      'batch-ms': { type: 'string' },
+      phases: { type: 'string' },
+      'read-connections': { type: 'string' },
+      'subscriber-procs': { type: 'string' },
+      drain: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values
 }
