@@ -2,9 +2,9 @@ import react from '@vitejs/plugin-react'
 import { defineConfig, loadEnv } from 'vite'
 
 export default defineConfig(({ mode }) => {
-  // API_PORT only steers the dev proxy; the built app talks to its own origin.
+  // API_PORT (else the server's PORT) only steers the dev proxy; the built app uses its own origin.
   const env = loadEnv(mode, process.cwd(), '')
-  const api = `http://127.0.0.1:${env.API_PORT || '3000'}`
+  const api = `http://127.0.0.1:${env.API_PORT || env.PORT || '3000'}`
   return {
     plugins: [react()],
     server: {
