@@ -35,10 +35,7 @@ export class FeedHub {
   ) {}
 
   async start(): Promise<void> {
-    const { rows } = await sql<{
-      seq: number | null
-    }>`select max(seq)::int8 as seq from lead_event_ids`.execute(this.db)
-    this.cursor = Number(rows[0]?.seq ?? 0)
+    this.cursor = await this.topCursor()
     this.unsubscribeBus = await this.bus.subscribe(() => this.poke())
   }
 
@@ -99,14 +96,18 @@ export class FeedHub {
       })
   }
 
+  /** The newest committed cursor (0 on an empty database). */
+  private async topCursor(): Promise<number> {
+    const { rows } = await sql<{ seq: number | null }>`
+      select max(seq)::int8 as seq from lead_event_ids`.execute(this.db)
+    return Number(rows[0]?.seq ?? 0)
+  }
+
   private async drain(): Promise<void> {
     let changed = false
     // Read the top cursor first: everything up to it is committed (ingest commits in cursor
     // order), so the page read below cannot miss an event that commits meanwhile.
-    const { rows } = await sql<{
-      seq: number | null
-    }>`select max(seq)::int8 as seq from lead_event_ids`.execute(this.db)
-    const top = Number(rows[0]?.seq ?? 0)
+    const top = await this.topCursor()
     while (this.cursor < top) {
       const items = await readFeed(this.db, this.cursor, PAGE, top)
       for (const item of items) {

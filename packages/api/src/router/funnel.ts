@@ -3,7 +3,7 @@ import { cacheInput } from '../auth/scope.js'
 import { TTL_MS, withCache } from '../cache/middleware.js'
 import { funnelCounts } from '../queries/funnel.js'
 import { scopeOf } from '../queries/scope.js'
-import { formatInstant } from '../time/local.js'
+import { formatInstant, formatRange } from '../time/local.js'
 import { calendarToDate, customWindow } from '../time/windows.js'
 import { readProcedure } from '../trpc.js'
 
@@ -20,7 +20,7 @@ export const funnel = readProcedure(funnelInput)
       return {
         tz,
         period: custom ? 'custom' : (input.period ?? 'month'),
-        range: { from: formatInstant(w.from, tz), to: formatInstant(w.to, tz) },
+        range: formatRange(w, tz),
         stages: PIPELINE.map((stage, i) => {
           const count = counts[i] ?? 0
           const prev = i === 0 ? 0 : (counts[i - 1] ?? 0)

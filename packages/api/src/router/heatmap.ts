@@ -3,7 +3,7 @@ import { cacheInput } from '../auth/scope.js'
 import { TTL_MS, withCache } from '../cache/middleware.js'
 import { heatmapCells } from '../queries/heatmap.js'
 import { scopeOf } from '../queries/scope.js'
-import { formatInstant } from '../time/local.js'
+import { formatInstant, formatRange } from '../time/local.js'
 import { customWindow, lastDays } from '../time/windows.js'
 import { readProcedure } from '../trpc.js'
 
@@ -20,7 +20,7 @@ export const heatmap = readProcedure(heatmapInput)
       return {
         tz,
         period: custom ? 'custom' : period,
-        range: { from: formatInstant(w.from, tz), to: formatInstant(w.to, tz) },
+        range: formatRange(w, tz),
         max: cells.reduce((m, c) => Math.max(m, c.count), 0),
         cells,
         asOf: formatInstant(now, tz),

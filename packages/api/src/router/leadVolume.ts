@@ -3,7 +3,7 @@ import { cacheInput } from '../auth/scope.js'
 import { TTL_MS, withCache } from '../cache/middleware.js'
 import { volumeSeries } from '../queries/leadVolume.js'
 import { scopeOf } from '../queries/scope.js'
-import { formatInstant, startOf, startOfUnitsBefore } from '../time/local.js'
+import { formatInstant, formatRange, startOf, startOfUnitsBefore } from '../time/local.js'
 import { bucketStarts, customWindow, defaultInterval } from '../time/windows.js'
 import { readProcedure } from '../trpc.js'
 
@@ -39,7 +39,7 @@ export const leadVolume = readProcedure(leadVolumeInput)
         tz,
         period: custom ? 'custom' : (input.period ?? '24h'),
         interval,
-        range: { from: formatInstant(from, tz), to: formatInstant(to, tz) },
+        range: formatRange({ from, to }, tz),
         buckets: starts.map((s, i) => ({ start: formatInstant(s, tz), ...series[i]! })),
         asOf: formatInstant(now, tz),
       }

@@ -15,7 +15,7 @@ import {
   conversionSeries,
   rankOrder,
 } from '../queries/leaderboard.js'
-import { formatInstant } from '../time/local.js'
+import { formatInstant, formatRange } from '../time/local.js'
 import {
   ALL_TIME_FROM,
   bucketStarts,
@@ -84,15 +84,11 @@ export const leaderboard = readProcedure(leaderboardInput)
         conversionSeries(ctx.db, bucketStarts(week.from, week.to, 'day', tz, true), now, ids),
       ])
       const prevRank = new Map(prevRows.map((r, i) => [r.agentId, i + 1]))
-      const fmt = (w: Range, open = false) => ({
-        from: open ? null : formatInstant(w.from, tz),
-        to: formatInstant(w.to, tz),
-      })
       return {
         tz,
         period: customWindow(input) ? 'custom' : (input.period ?? 'today'),
-        range: fmt(current, allTime),
-        previousRange: previous ? fmt(previous) : null,
+        range: { ...formatRange(current, tz), ...(allTime && { from: null }) },
+        previousRange: previous ? formatRange(previous, tz) : null,
         total: rows.length,
         rows: page.map(
           (r: AgentStats, i): LeaderboardRow => ({

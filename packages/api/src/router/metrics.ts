@@ -4,7 +4,7 @@ import { TTL_MS, withCache } from '../cache/middleware.js'
 import type { Context } from '../context.js'
 import { delta, kpis, relativeChange } from '../queries/metrics.js'
 import { scopeOf } from '../queries/scope.js'
-import { formatInstant } from '../time/local.js'
+import { formatInstant, formatRange } from '../time/local.js'
 import { customWindow, precedingWindow, todaySoFar } from '../time/windows.js'
 import { readProcedure } from '../trpc.js'
 
@@ -31,14 +31,10 @@ export async function computeMetrics(
     kpis(ctx.db, current, agentIds, scope),
     kpis(ctx.db, previous, agentIds, scope),
   ])
-  const fmt = (w: { from: number; to: number }) => ({
-    from: formatInstant(w.from, tz),
-    to: formatInstant(w.to, tz),
-  })
   return {
     tz,
-    period: fmt(current),
-    previousPeriod: fmt(previous),
+    period: formatRange(current, tz),
+    previousPeriod: formatRange(previous, tz),
     ...cur,
     previous: prev,
     changes: Object.fromEntries(

@@ -112,3 +112,11 @@ export function shiftWallClock(ms: number, days: number, tz: string): number {
 export function formatInstant(ms: number, tz: string): string {
   return DateTime.fromMillis(ms, { zone: tz }).toFormat("yyyy-MM-dd'T'HH:mm:ss.SSSZZ")
 }
+
+/** A window as the API shows it: both ends in ISO 8601 with the zone's offset. */
+export function formatRange(
+  w: { from: number; to: number },
+  tz: string,
+): { from: string; to: string } {
+  return { from: formatInstant(w.from, tz), to: formatInstant(w.to, tz) }
+}
