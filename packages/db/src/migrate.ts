@@ -2,29 +2,46 @@ import { type Kysely, type MigrationResultSet, Migrator, NO_MIGRATIONS, sql } fr
 import { migrations } from './migrations/index.js'
 import type { Database } from './schema.js'
 
-async function migrator(db: Kysely<Database>): Promise<Migrator> {
-  // Keep the bookkeeping tables in the connection's own schema: without it, Kysely finds another
-  // schema's table on the search path and two test schemas trip over each other.
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db)
-  return new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations },
-    migrationTableSchema: rows[0]!.schema,
+/**
+ * Every migration run, and a test's schema drop, holds this advisory lock: Kysely's migrator reads
+ * the whole catalog (every schema) to find its lock table, and that read fails with "relation …
+ * does not exist" if another schema is dropped at that moment.
+ */
+export const SCHEMA_DDL_LOCK = 4_242_002
+
+type Run = (m: Migrator) => Promise<MigrationResultSet>
+
+async function migrate(db: Kysely<Database>, run: Run): Promise<MigrationResultSet> {
+  // One connection holds the session lock and runs the migrations.
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${SCHEMA_DDL_LOCK})`.execute(conn)
+    try {
+      // Keep the bookkeeping tables in the connection's own schema: without it, Kysely finds
+      // another schema's table on the search path and two test schemas trip over each other.
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
+        conn,
+      )
+      const migrator = new Migrator({
+        db: conn,
+        provider: { getMigrations: async () => migrations },
+        migrationTableSchema: rows[0]!.schema,
+      })
+      const { error, results } = await run(migrator)
+      if (error) throw new Error('migration failed', { cause: error })
+      return { results }
+    } finally {
+      await sql`select pg_advisory_unlock(${SCHEMA_DDL_LOCK})`.execute(conn)
+    }
   })
 }
 
-function unwrap({ error, results }: MigrationResultSet): MigrationResultSet {
-  if (error) throw new Error('migration failed', { cause: error })
-  return { results }
-}
-
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
-  return unwrap(await (await migrator(db)).migrateToLatest())
+  return migrate(db, (m) => m.migrateToLatest())
 }
 
 /** Rolls back every migration (used by tests and `pnpm db:migrate --down`). */
 export async function migrateDownAll(db: Kysely<Database>): Promise<MigrationResultSet> {
-  return unwrap(await (await migrator(db)).migrateTo(NO_MIGRATIONS))
+  return migrate(db, (m) => m.migrateTo(NO_MIGRATIONS))
 }
 
 function monthStart(d: Date): Date {

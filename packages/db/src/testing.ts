@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { createDbClient, type DbClient, type DbKind } from './client.js'
-import { ensureUpcomingPartitions, migrateToLatest } from './migrate.js'
+import { ensureUpcomingPartitions, migrateToLatest, SCHEMA_DDL_LOCK } from './migrate.js'
 
 export interface TestDb {
   kind: DbKind
@@ -37,9 +37,11 @@ async function openTest(url: string | undefined, migrate: boolean): Promise<DbCl
       const admin = new pg.Client({ connectionString: url })
       await admin.connect()
       try {
+        // Never while another test file's migrator reads the catalog (see SCHEMA_DDL_LOCK).
+        await admin.query('select pg_advisory_lock($1)', [SCHEMA_DDL_LOCK])
         await admin.query(`drop schema if exists "${schema}" cascade`)
       } finally {
-        await admin.end()
+        await admin.end() // ending the session releases the lock
       }
     },
   }
