@@ -172,7 +172,7 @@ export async function updateDerived(
 }
 
 export async function loadLeadEvents(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   leadIds: string[],
   maxSeq = Number.MAX_SAFE_INTEGER,
 ) {
@@ -200,7 +200,7 @@ export async function loadLeadEvents(
   return byLead
 }
 
-export async function writeLeadRows(trx: Transaction<Database>, derived: Map<string, LeadFacts>) {
+export async function writeLeadRows(trx: Kysely<Database>, derived: Map<string, LeadFacts>) {
   const entries = [...derived.entries()]
   for (const part of chunks(entries)) {
     const ids = part.map(([id]) => id)
@@ -293,7 +293,7 @@ export async function writeLeadRows(trx: Transaction<Database>, derived: Map<str
   }
 }
 
-export async function writeAgents(trx: Transaction<Database>, stored: readonly StoredEvent[]) {
+export async function writeAgents(trx: Kysely<Database>, stored: readonly StoredEvent[]) {
   const seen = [...new Set(stored.flatMap((e) => (e.agentId === null ? [] : [e.agentId])))]
   for (const part of chunks(seen)) {
     await trx
@@ -335,7 +335,7 @@ export async function writeAgents(trx: Transaction<Database>, stored: readonly S
   }
 }
 
-export async function writeCounters(trx: Transaction<Database>, deltas: Deltas) {
+export async function writeCounters(trx: Kysely<Database>, deltas: Deltas) {
   const { agent, org } = deltas.tableRows()
   const increment = (table: 'agent_performance' | 'org_performance') =>
     Object.fromEntries(

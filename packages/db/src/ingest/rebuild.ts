@@ -73,9 +73,22 @@ export async function rebuildDerived(trx: Transaction<Database>): Promise<void> 
     await writeCounters(trx, deltas)
   }
 
+  await deriveAllLeads(trx)
+}
+
+/**
+ * Writes every lead's per-lead rows and per-lead counters from all of its events, a page of
+ * leads at a time (bounded memory). Additive: it assumes no lead has rows yet. Reports the
+ * number of leads done after each page.
+ */
+export async function deriveAllLeads(
+  db: Kysely<Database>,
+  onPage?: (leadsDone: number) => void,
+): Promise<void> {
   let lastLead = ''
+  let done = 0
   for (;;) {
-    const leads = await trx
+    const leads = await db
       .selectFrom('lead_events')
       .select('lead_id')
       .distinct()
@@ -87,7 +100,7 @@ export async function rebuildDerived(trx: Transaction<Database>): Promise<void> 
     if (leads.length === 0) break
     const ids = leads.map((l) => l.lead_id!)
     lastLead = ids[ids.length - 1]!
-    const byLead = await loadLeadEvents(trx, ids)
+    const byLead = await loadLeadEvents(db, ids)
     const deltas = new Deltas()
     const derived = new Map<string, LeadFacts>()
     for (const id of ids) {
@@ -95,8 +108,10 @@ export async function rebuildDerived(trx: Transaction<Database>): Promise<void> 
       deltas.addLead(facts, 1)
       derived.set(id, facts)
     }
-    await writeLeadRows(trx, derived)
-    await writeCounters(trx, deltas)
+    await writeLeadRows(db, derived)
+    await writeCounters(db, deltas)
+    done += ids.length
+    onPage?.(done)
   }
 }
 
