@@ -173,7 +173,7 @@ export async function startServer(
       clock: systemClock,
       orgTimezone: env.ORG_TIMEZONE,
       live,
-      cache,
+      cache: env.CACHE === 'off' ? null : cache,
       authRequired: auth.authRequired,
       anonymizeLeaderboard: auth.anonymizeLeaderboard,
       pseudonymKey: auth.pseudonymKey,

@@ -33,6 +33,8 @@ const envSchema = z.object({
     .optional(),
   /** Set → cache and live fan-out go through Redis (shared by every instance). */
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).optional(),
+  /** off → reads skip the cache (the benchmark measures both); on by default. */
+  CACHE: z.enum(['on', 'off']).default('on'),
   /** Relative paths are taken from the repository root, for the same reason as REPO_ROOT. */
   DATA_DIR: z
     .string()
