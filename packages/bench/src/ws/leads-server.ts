@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createLogger, openDatabase, startServer } from '@leads/server/src/app.js'
 import { parseEnv } from '@leads/server/src/env.js'
-import { serve } from './ipc.js'
+import { serve } from '../common/ipc.js'
 
 /**
  * The measured server, alone in this process: the real `openDatabase` + `startServer` wiring,

@@ -1,13 +1,13 @@
 import { cpus, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import { WebSocket } from 'ws'
-import { createBenchDatabase } from './database.js'
-import { IngestDriver } from './ingest.js'
-import { spawnChild } from './ipc.js'
+import { createBenchDatabase } from '../common/database.js'
+import { IngestDriver } from '../common/ingest.js'
+import { spawnChild } from '../common/ipc.js'
+import { sampleProc } from '../common/proc.js'
 import type { LeadsServerApi } from './leads-server.js'
 import { parseOptions } from './options.js'
 import { type PhaseResult, type PhaseSpec, runPhase } from './phase.js'
-import { sampleProc } from './proc.js'
 import type { RawServerApi } from './raw-server.js'
 import { renderTable, renderTargets } from './report.js'
 
@@ -31,7 +31,9 @@ log(
 )
 
 if (opts.phases.includes('raw')) {
-  const raw = await spawnChild<RawServerApi>('./raw-server.ts', { execArgv: ['--expose-gc'] })
+  const raw = await spawnChild<RawServerApi>(new URL('./raw-server.ts', import.meta.url), {
+    execArgv: ['--expose-gc'],
+  })
   try {
     const url = await raw.call('url')
     await warmUpServer(url)
@@ -64,7 +66,7 @@ if (oursPhases.length > 0) {
   const db = await createBenchDatabase(opts.databaseUrl)
   cleanups.add(db.drop)
   database = db.describe
-  const server = await spawnChild<LeadsServerApi>('./leads-server.ts', {
+  const server = await spawnChild<LeadsServerApi>(new URL('./leads-server.ts', import.meta.url), {
     env: {
       ...process.env,
       ...db.env,

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Histogram } from './histogram.js'
-import { IngestDriver } from './ingest.js'
-import { type Child, spawnChild } from './ipc.js'
+import { Histogram } from '../common/histogram.js'
+import { IngestDriver } from '../common/ingest.js'
+import { type Child, spawnChild } from '../common/ipc.js'
+import { ProcMonitor } from '../common/proc.js'
 import type { Options } from './options.js'
-import { ProcMonitor } from './proc.js'
 import type { ReadersApi, ReadLoadStats } from './readers.js'
 import type { SubscriberStats, SubscribersApi, Transport } from './subscribers.js'
 
@@ -72,7 +72,9 @@ export async function runPhase(spec: PhaseSpec, opts: Options, tag: string): Pro
   const shares = Array.from({ length: opts.subscriberProcs }, (_, i) =>
     Math.floor((opts.subscribers + i) / opts.subscriberProcs),
   ).filter((n) => n > 0)
-  const subs = await Promise.all(shares.map(() => spawnChild<SubscribersApi>('./subscribers.ts')))
+  const subs = await Promise.all(
+    shares.map(() => spawnChild<SubscribersApi>(new URL('./subscribers.ts', import.meta.url))),
+  )
   let stopping: Promise<unknown> | null = null
   const stopAll = () => {
     stopping ??= Promise.all(subs.map((s) => s.call('stop').then(() => s.exited)))
@@ -99,7 +101,9 @@ export async function runPhase(spec: PhaseSpec, opts: Options, tag: string): Pro
     const ingest = new IngestDriver(spec.httpUrl, tag)
     await warmUp(ingest, subs, opts.subscribers)
 
-    const readers = spec.withReads ? await spawnChild<ReadersApi>('./readers.ts') : null
+    const readers = spec.withReads
+      ? await spawnChild<ReadersApi>(new URL('./readers.ts', import.meta.url))
+      : null
     const benchPids = [process.pid, ...subs.map((s) => s.pid), ...(readers ? [readers.pid] : [])]
     const monitor = new ProcMonitor([spec.serverPid, ...benchPids])
     await spec.loopDelay() // resets the server's event-loop histogram

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { ActivityMessage } from '@leads/contract'
 import { WebSocket, WebSocketServer } from 'ws'
-import { serve } from './ipc.js'
+import { serve } from '../common/ipc.js'
 
 /**
  * The baseline: a plain `ws` server doing nothing but the fan-out. It takes the same batches on

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon'
-import { serve } from './ipc.js'
+import { serve } from '../common/ipc.js'
 
 /** The dashboard's two most frequent reads, asked in turn on every connection. */
 export const READ_PATHS = ['/api/analytics/metrics', '/api/analytics/leaderboard']

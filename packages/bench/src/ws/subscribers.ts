@@ -3,9 +3,9 @@ import type { ActivityMessage } from '@leads/contract'
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client'
 import superjson from 'superjson'
 import { WebSocket } from 'ws'
-import { Histogram } from './histogram.js'
-import { serve } from './ipc.js'
-import { nowMicros, parseProbe } from './probe.js'
+import { Histogram } from '../common/histogram.js'
+import { serve } from '../common/ipc.js'
+import { nowMicros, parseProbe } from '../common/probe.js'
 
 /**
  * `trpc`: the `analytics.activity` subscription through `@trpc/client`'s `wsLink`;

@@ -48,14 +48,14 @@ export interface Child<T extends Api> {
 }
 
 /**
- * Forks `module` (a path next to this file) under the same loader as this process (tsx), with
- * its stdout sent to our stderr so the final report on stdout stays clean.
+ * Forks `module` (e.g. `new URL('./server.ts', import.meta.url)`) under the same loader as this
+ * process (tsx), with its stdout sent to our stderr so the final report on stdout stays clean.
  */
 export async function spawnChild<T extends Api>(
-  module: string,
+  module: URL,
   opts: { env?: NodeJS.ProcessEnv; execArgv?: string[] } = {},
 ): Promise<Child<T>> {
-  const child = fork(new URL(module, import.meta.url), [], {
+  const child = fork(module, [], {
     env: opts.env ?? process.env,
     execArgv: [...process.execArgv, ...(opts.execArgv ?? [])],
     stdio: ['ignore', 2, 2, 'ipc'],
