@@ -1,5 +1,6 @@
 export * from './analytics.js'
 export * from './auth.js'
+export * from './drilldown.js'
 export * from './events.js'
 export * from './live.js'
 export * from './time.js'

@@ -97,3 +97,12 @@ export async function authorizeRead(ctx: AuthContext, filter: ScopeFilter): Prom
   }
   return scope(await agentsInScope(ctx.db, filter, teams))
 }
+
+/**
+ * Lists of rows (drill-down, raw events) go further than aggregates: an agent sees only their
+ * own, whatever organisation or team scope the read resolved to.
+ */
+export function ownRowsOnly(identity: Identity | null, agentIds: string[] | null): string[] | null {
+  if (identity?.role !== 'agent') return agentIds
+  return agentIds === null || agentIds.includes(identity.sub) ? [identity.sub] : []
+}

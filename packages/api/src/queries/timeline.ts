@@ -79,7 +79,8 @@ const EDGE_SOURCES: EdgeSource[] = [
 
 const ts = (ms: number) => new Date(ms).toISOString()
 
-function agentFilter(column: string, scope: Scope): RawBuilder<unknown> {
+/** `column` limited to the scope's agents (drill-down lists filter the same way). */
+export function agentFilter(column: string, scope: Scope): RawBuilder<unknown> {
   if (scope.kind === 'org') return sql`true`
   if (scope.agentIds === null) return sql`${sql.ref(column)} is not null`
   return sql`${sql.ref(column)} = any(${[...scope.agentIds]}::text[])`

@@ -88,6 +88,13 @@ const PARAMETER_DOCS: Record<string, string> = {
   teamId: "Only figures for this team's agents.",
   limit: `Rows per page, 1–${MAX_LEADERBOARD_LIMIT} (default 50).`,
   offset: 'Rows to skip (default 0).',
+  report: 'Drill-down: the report whose number is opened; its period rules give the window.',
+  measure: 'Drill-down: what is listed; the default is the first the report allows.',
+  stage: 'Drill-down of the funnel: cohort leads whose furthest stage is at least this one.',
+  bucketStart: 'Drill-down of lead volume: the `start` of one bucket, as the report gave it.',
+  dayOfWeek: 'Drill-down of the heatmap: local weekday of the cell, 0 = Monday (with `hour`).',
+  hour: 'Drill-down of the heatmap: local hour of the cell, 0–23 (with `dayOfWeek`).',
+  cursor: 'Drill-down: `nextCursor` of the previous page (opaque).',
 }
 
 /** Example query values used by the document and the curl lines on the docs page. */
@@ -97,6 +104,7 @@ const EXAMPLES: Record<string, Record<string, string>> = {
   funnel: { period: 'month', tz: 'Asia/Kolkata' },
   heatmap: { period: 'week', tz: 'Australia/Adelaide' },
   leaderboard: { period: 'week', limit: '10' },
+  leads: { report: 'leadVolume', period: '7d', measure: 'conversions' },
 }
 
 function queryParameters(route: ReadRoute): Parameter[] {

@@ -24,6 +24,7 @@ const READ_PATHS = [
   '/api/analytics/conversion-funnel',
   '/api/analytics/activity-heatmap',
   '/api/analytics/leaderboard',
+  '/api/analytics/leads',
 ] as const
 
 function seedEvents(): LeadEvent[] {
@@ -341,6 +342,13 @@ describe.each(testDatabases())('REST adapter on $kind', ({ open }) => {
         'period=month&limit=2',
         'period=all-time&offset=1',
         'period=week&teamId=t1',
+      ],
+      '/api/analytics/leads': [
+        'report=metrics',
+        'report=leadVolume&period=7d&measure=conversions&limit=1',
+        'report=heatmap&dayOfWeek=2&hour=9',
+        'report=funnel&period=quarter&stage=qualified',
+        'report=leaderboard&period=month&agentId=a1&measure=responses',
       ],
     }
 

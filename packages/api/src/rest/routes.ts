@@ -5,6 +5,8 @@ import {
   heatmapOutput,
   leaderboardInput,
   leaderboardOutput,
+  leadsInput,
+  leadsOutput,
   leadVolumeInput,
   leadVolumeOutput,
   metricsInput,
@@ -110,6 +112,24 @@ export const READ_ROUTES: readonly ReadRoute[] = [
     output: leaderboardOutput,
     outputName: 'LeaderboardOutput',
     call: (c, input) => c.analytics.leaderboard(input),
+  }),
+  read({
+    path: '/api/analytics/leads',
+    operationId: 'leads',
+    summary: 'Drill-down: the leads behind one number of a report',
+    description:
+      'The facts a report counted, newest first: `report` and its own parameters (`period` or ' +
+      '`from`/`to`, `tz`, `agentId`, `teamId`, `interval`) give the window, `measure` what is ' +
+      'listed (metrics: newLeads|conversions|responses; leadVolume: newLeads|conversions with ' +
+      '`bucketStart` for one bar; funnel: cohort leads at or beyond `stage`; heatmap: activity ' +
+      'events, `dayOfWeek`+`hour` for one cell; leaderboard: assigned|conversions|responses with ' +
+      "the row's `agentId`). All pages together hold exactly the report's number (response " +
+      'times: their mean is the average). Agents see only their own rows. Paged with `limit` ' +
+      '(≤ 500, default 50) and the opaque `cursor` from `nextCursor`.',
+    input: leadsInput,
+    output: leadsOutput,
+    outputName: 'LeadsOutput',
+    call: (c, input) => c.analytics.leads(input),
   }),
 ]
 

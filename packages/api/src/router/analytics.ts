@@ -3,6 +3,7 @@ import { activity, metricsLive } from './activity.js'
 import { funnel } from './funnel.js'
 import { heatmap } from './heatmap.js'
 import { leaderboard } from './leaderboard.js'
+import { leads } from './leads.js'
 import { leadVolume } from './leadVolume.js'
 import { metrics } from './metrics.js'
 
@@ -12,6 +13,7 @@ export const analyticsRouter = {
   funnel,
   heatmap,
   leaderboard,
+  leads,
   activity,
   metricsLive,
 } satisfies TRPCRouterRecord

@@ -1,11 +1,16 @@
-import { funnelInput, funnelOutput, PIPELINE } from '@leads/contract'
+import { type FunnelInput, funnelInput, funnelOutput, PIPELINE } from '@leads/contract'
 import { cacheInput } from '../auth/scope.js'
 import { TTL_MS, withCache } from '../cache/middleware.js'
 import { funnelCounts } from '../queries/funnel.js'
 import { scopeOf } from '../queries/scope.js'
 import { formatInstant, formatRange } from '../time/local.js'
-import { calendarToDate, customWindow } from '../time/windows.js'
+import { type CustomRange, calendarToDate, customWindow } from '../time/windows.js'
 import { readProcedure } from '../trpc.js'
+
+/** The cohort window: the custom range, or this week, month (default) or quarter to date. */
+export function funnelWindow(input: FunnelInput & CustomRange, now: number, tz: string) {
+  return customWindow(input) ?? calendarToDate(now, input.period ?? 'month', tz).current
+}
 
 export const funnel = readProcedure(funnelInput)
   .output(funnelOutput)
@@ -14,7 +19,7 @@ export const funnel = readProcedure(funnelInput)
       const now = ctx.clock.now()
       const tz = input.tz ?? ctx.orgTimezone
       const custom = customWindow(input)
-      const w = custom ?? calendarToDate(now, input.period ?? 'month', tz).current
+      const w = funnelWindow(input, now, tz)
       const counts = await funnelCounts(ctx.db, w, scopeOf(ctx.scope.agentIds))
       const first = counts[0] ?? 0
       return {

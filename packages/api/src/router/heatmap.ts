@@ -1,11 +1,16 @@
-import { heatmapInput, heatmapOutput } from '@leads/contract'
+import { type HeatmapInput, heatmapInput, heatmapOutput } from '@leads/contract'
 import { cacheInput } from '../auth/scope.js'
 import { TTL_MS, withCache } from '../cache/middleware.js'
 import { heatmapCells } from '../queries/heatmap.js'
 import { scopeOf } from '../queries/scope.js'
 import { formatInstant, formatRange } from '../time/local.js'
-import { customWindow, lastDays } from '../time/windows.js'
+import { type CustomRange, customWindow, lastDays } from '../time/windows.js'
 import { readProcedure } from '../trpc.js'
+
+/** The custom range, or the last 7 (`week`, default) or 30 (`month`) calendar days. */
+export function heatmapWindow(input: HeatmapInput & CustomRange, now: number, tz: string) {
+  return customWindow(input) ?? lastDays(now, (input.period ?? 'week') === 'week' ? 7 : 30, tz)
+}
 
 export const heatmap = readProcedure(heatmapInput)
   .output(heatmapOutput)
@@ -15,7 +20,7 @@ export const heatmap = readProcedure(heatmapInput)
       const tz = input.tz ?? ctx.orgTimezone
       const custom = customWindow(input)
       const period = input.period ?? 'week'
-      const w = custom ?? lastDays(now, period === 'week' ? 7 : 30, tz)
+      const w = heatmapWindow(input, now, tz)
       const cells = await heatmapCells(ctx.db, w, tz, scopeOf(ctx.scope.agentIds))
       return {
         tz,

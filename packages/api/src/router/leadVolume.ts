@@ -1,4 +1,9 @@
-import { type Interval, leadVolumeInput, leadVolumeOutput } from '@leads/contract'
+import {
+  type Interval,
+  type LeadVolumeInput,
+  leadVolumeInput,
+  leadVolumeOutput,
+} from '@leads/contract'
 import { cacheInput } from '../auth/scope.js'
 import { TTL_MS, withCache } from '../cache/middleware.js'
 import { volumeSeries } from '../queries/leadVolume.js'
@@ -13,6 +18,25 @@ const PERIODS = {
   '30d': { interval: 'day', unit: 'day', count: 30 },
 } as const
 
+/** The range, interval and bucket starts of a lead-volume read (docs/metrics.md "leadVolume"). */
+export function volumeBuckets(input: LeadVolumeInput, now: number, tz: string) {
+  const custom = customWindow(input)
+  let from: number
+  let to: number
+  let interval: Interval
+  if (custom) {
+    ;({ from, to } = custom)
+    interval = input.interval ?? defaultInterval(from, to)
+  } else {
+    const p = PERIODS[input.period ?? '24h']
+    to = now
+    from = startOfUnitsBefore(now, p.unit, p.count - 1, tz)
+    interval = input.interval ?? p.interval
+    if (input.interval !== undefined) from = startOf(from, interval, tz)
+  }
+  return { from, to, interval, starts: bucketStarts(from, to, interval, tz, !custom) }
+}
+
 export const leadVolume = readProcedure(leadVolumeInput)
   .output(leadVolumeOutput)
   .query(({ ctx, input }) =>
@@ -20,20 +44,7 @@ export const leadVolume = readProcedure(leadVolumeInput)
       const now = ctx.clock.now()
       const tz = input.tz ?? ctx.orgTimezone
       const custom = customWindow(input)
-      let from: number
-      let to: number
-      let interval: Interval
-      if (custom) {
-        ;({ from, to } = custom)
-        interval = input.interval ?? defaultInterval(from, to)
-      } else {
-        const p = PERIODS[input.period ?? '24h']
-        to = now
-        from = startOfUnitsBefore(now, p.unit, p.count - 1, tz)
-        interval = input.interval ?? p.interval
-        if (input.interval !== undefined) from = startOf(from, interval, tz)
-      }
-      const starts = bucketStarts(from, to, interval, tz, !custom)
+      const { from, to, interval, starts } = volumeBuckets(input, now, tz)
       const series = await volumeSeries(ctx.db, starts, to, scopeOf(ctx.scope.agentIds))
       return {
         tz,

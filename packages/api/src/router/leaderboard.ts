@@ -28,7 +28,8 @@ import { readProcedure } from '../trpc.js'
 
 type Range = { from: number; to: number }
 
-function windows(
+/** The leaderboard's window and the previous one it ranks against (docs/metrics.md table). */
+export function leaderboardWindows(
   input: LeaderboardInput,
   now: number,
   tz: string,
@@ -68,7 +69,7 @@ export const leaderboard = readProcedure(leaderboardInput)
     withCache(ctx, 'leaderboard', cacheInput(input, ctx.scope), TTL_MS.leaderboard, async () => {
       const now = ctx.clock.now()
       const tz = input.tz ?? ctx.orgTimezone
-      const { current, previous, allTime } = windows(input, now, tz)
+      const { current, previous, allTime } = leaderboardWindows(input, now, tz)
       const { agentIds, pseudonyms: hidden } = ctx.scope
       const [rows, prevRows] = await Promise.all([
         ranked(ctx.db, current, agentIds, hidden?.idOf),

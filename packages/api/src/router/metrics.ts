@@ -5,10 +5,16 @@ import type { Context } from '../context.js'
 import { delta, kpis, relativeChange } from '../queries/metrics.js'
 import { scopeOf } from '../queries/scope.js'
 import { formatInstant, formatRange } from '../time/local.js'
-import { customWindow, precedingWindow, todaySoFar } from '../time/windows.js'
+import { type CustomRange, customWindow, precedingWindow, todaySoFar } from '../time/windows.js'
 import { readProcedure } from '../trpc.js'
 
 const KPI_KEYS = ['totalLeads', 'conversionRate', 'avgResponseTimeSeconds', 'activeAgents'] as const
+
+/** The metrics window (today so far, or the custom range) and the one it is compared with. */
+export function metricsWindows(input: CustomRange, now: number, tz: string) {
+  const custom = customWindow(input)
+  return custom ? { current: custom, previous: precedingWindow(custom) } : todaySoFar(now, tz)
+}
 
 /**
  * The metrics read; shared by the query and the live subscription. `ctx.scope` comes from the
@@ -21,10 +27,7 @@ export async function computeMetrics(
 ): Promise<MetricsOutput> {
   const now = ctx.clock.now()
   const tz = input.tz ?? ctx.orgTimezone
-  const custom = customWindow(input)
-  const { current, previous } = custom
-    ? { current: custom, previous: precedingWindow(custom) }
-    : todaySoFar(now, tz)
+  const { current, previous } = metricsWindows(input, now, tz)
   const { agentIds } = ctx.scope ?? (await authorizeRead(ctx, input))
   const scope = scopeOf(agentIds)
   const [cur, prev] = await Promise.all([
