@@ -1,5 +1,6 @@
 import {
   type Bus,
+  createRateLimits,
   createVerifier,
   FeedHub,
   InProcessBus,
@@ -16,6 +17,7 @@ import { Redis } from 'ioredis'
 import pg from 'pg'
 import { type Logger, pino } from 'pino'
 import { authEnabled, type Env, pseudonymKeyOf } from './env.js'
+import { createMetrics } from './metrics.js'
 import { createServer, type LeadsServer } from './server.js'
 import { createStaticHandler } from './static.js'
 
@@ -44,7 +46,15 @@ export function describeDatabase(env: Env): string {
  */
 export async function openDatabase(env: Env, logger: Logger): Promise<DbClient> {
   const client = await createDbClient(
-    env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.DATA_DIR },
+    env.DATABASE_URL
+      ? {
+          databaseUrl: env.DATABASE_URL,
+          statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS || undefined,
+          // A dropped idle connection is replaced by the pool; worth a line, never a crash.
+          onPoolError: (err) =>
+            logger.warn({ err, component: 'db' }, 'idle database connection lost'),
+        }
+      : { dataDir: env.DATA_DIR },
   )
   try {
     const { results = [] } = await migrateToLatest(client.db)
@@ -86,6 +96,7 @@ export async function startLive(env: Env, logger: Logger, client: DbClient) {
   return {
     live: hub,
     cache,
+    redis,
     stop: async () => {
       await hub.stop()
       redis?.disconnect()
@@ -166,7 +177,20 @@ export async function startServer(
   opts: { drainTimeoutMs?: number } = {},
 ): Promise<{ server: LeadsServer; url: string }> {
   const auth = setupAuth(env, logger)
-  const { live, cache, stop } = await startLive(env, logger, client)
+  const { live, cache, redis, stop } = await startLive(env, logger, client)
+  const metrics = createMetrics()
+  const limits = createRateLimits({
+    readPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    ingestPerMinute: env.INGEST_RATE_LIMIT_PER_MINUTE,
+    streamsPerCaller: env.STREAM_LIMIT_PER_CALLER,
+    redis,
+    onLimited: (budget) => metrics.limited(budget),
+  })
+  const pool = client.pool
+  metrics.watch({
+    pool: () =>
+      pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+  })
   const server = createServer({
     deps: {
       db: client.db,
@@ -177,7 +201,12 @@ export async function startServer(
       authRequired: auth.authRequired,
       anonymizeLeaderboard: auth.anonymizeLeaderboard,
       pseudonymKey: auth.pseudonymKey,
+      limits,
+      observe: metrics.observer,
     },
+    metrics,
+    allowedOrigins: env.ALLOWED_ORIGINS,
+    allowLoopbackOrigins: env.NODE_ENV !== 'production',
     verify: auth.verify,
     devTokens: auth.devTokens,
     logger,

@@ -24,6 +24,12 @@ describe('parseEnv', () => {
       LOG_LEVEL: 'info',
       NODE_ENV: 'development',
       LEADERBOARD_ANONYMIZE: false,
+      CACHE: 'on',
+      RATE_LIMIT_PER_MINUTE: 1_200,
+      INGEST_RATE_LIMIT_PER_MINUTE: 600,
+      STREAM_LIMIT_PER_CALLER: 20,
+      DB_STATEMENT_TIMEOUT_MS: 10_000,
+      ALLOWED_ORIGINS: [],
     })
     expect(authEnabled(env)).toBe(false)
     expect(DEFAULT_DATA_DIR).toBe(join(REPO_ROOT, '.data', 'pglite'))
@@ -63,11 +69,34 @@ describe('parseEnv', () => {
     ['AUTH_JWKS_URL', 'ftp://idp.example/jwks.json'],
     ['LEADERBOARD_ANONYMIZE', 'maybe'],
     ['PSEUDONYM_KEY', 'short'],
+    ['RATE_LIMIT_PER_MINUTE', '-1'],
+    ['INGEST_RATE_LIMIT_PER_MINUTE', 'lots'],
+    ['STREAM_LIMIT_PER_CALLER', '1.5'],
+    ['DB_STATEMENT_TIMEOUT_MS', 'soon'],
+    ['ALLOWED_ORIGINS', 'https://wall.example.com/path'],
+    ['ALLOWED_ORIGINS', 'wall.example.com'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => parseEnv({ [name]: value })).toThrow(EnvError)
     expect(() => parseEnv({ [name]: value })).toThrow(
       new RegExp(`^invalid environment:\\n  ${name}: `),
     )
+  })
+
+  it('reads the limits and the origin allow-list (0 turns a limit off)', () => {
+    const env = parseEnv({
+      RATE_LIMIT_PER_MINUTE: '0',
+      INGEST_RATE_LIMIT_PER_MINUTE: '30',
+      STREAM_LIMIT_PER_CALLER: '3',
+      DB_STATEMENT_TIMEOUT_MS: '2500',
+      ALLOWED_ORIGINS: ' https://wall.example.com, http://localhost:8080 ,',
+    })
+    expect(env).toMatchObject({
+      RATE_LIMIT_PER_MINUTE: 0,
+      INGEST_RATE_LIMIT_PER_MINUTE: 30,
+      STREAM_LIMIT_PER_CALLER: 3,
+      DB_STATEMENT_TIMEOUT_MS: 2500,
+      ALLOWED_ORIGINS: ['https://wall.example.com', 'http://localhost:8080'],
+    })
   })
 
   it('never echoes a bad DATABASE_URL, which may hold a password', () => {

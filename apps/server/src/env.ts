@@ -67,6 +67,36 @@ const envSchema = z.object({
   LEADERBOARD_ANONYMIZE: booleanFlag.default(false),
   /** HMAC key of the leaderboard pseudonyms; default derived from AUTH_JWT_SECRET. */
   PSEUDONYM_KEY: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  /** Read requests a minute per caller (token subject, or address when anonymous); 0 = off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
+  /** Ingest requests (batches of up to 1,000 events) a minute per caller; 0 = off. */
+  INGEST_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** Live streams (activity feeds, live metrics) one caller may hold open; 0 = no cap. */
+  STREAM_LIMIT_PER_CALLER: z.coerce.number().int().min(0).default(20),
+  /** Postgres: a statement running longer is cancelled and answered 503; 0 = never. */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * Browser origins allowed besides the server's own (comma-separated, e.g.
+   * `https://wall.example.com`); any other Origin is refused with 403.
+   */
+  ALLOWED_ORIGINS: z
+    .string()
+    .transform((list, ctx) => {
+      const origins = list
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== '')
+      for (const origin of origins) {
+        const parsed = URL.canParse(origin) ? new URL(origin) : null
+        if (parsed?.origin !== origin)
+          ctx.addIssue({
+            code: 'custom',
+            message: `not an origin like https://host[:port]: ${origin}`,
+          })
+      }
+      return origins
+    })
+    .default([]),
 })
 
 export type Env = z.infer<typeof envSchema>

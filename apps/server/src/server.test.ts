@@ -165,14 +165,22 @@ describe.each(testDatabases())('server on $kind', ({ open }) => {
         throw new Error('secret detail', { cause: new Error('deeper') })
       },
     })
-    const res = await fetch(`${url}/api/analytics/metrics`)
+    const res = await fetch(`${url}/api/analytics/metrics`, {
+      headers: { 'x-request-id': 'trace-42' },
+    })
     expect(res.status).toBe(500)
+    expect(res.headers.get('x-request-id')).toBe('trace-42')
     const text = await res.text()
-    expect(JSON.parse(text)).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } })
+    expect(JSON.parse(text)).toEqual({
+      error: { code: 'INTERNAL_SERVER_ERROR', message: 'internal error' },
+    })
     expect(text).not.toMatch(/secret|deeper|at /)
-    const logged = lines.find((l) => l.msg === 'request handler failed') as {
+    const logged = lines.find((l) => l.msg === 'request failed') as {
       err: { message: string; stack: string }
+      reqId: string
     }
+    // The log line carries the id the client saw, so a support ticket leads to the cause.
+    expect(logged.reqId).toBe('trace-42')
     // pino's error serializer folds the cause chain into the message.
     expect(logged.err.message).toBe('secret detail: deeper')
     expect(logged.err.stack).toContain('server.test.ts')

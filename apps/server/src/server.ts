@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -15,15 +16,25 @@ import {
   AuthError,
   appRouter,
   bearerToken,
+  callerKey,
+  clientIpOf,
   createActivityEndpoint,
   createInnerContext,
   createRestHandler,
   type DevTokenOptions,
+  DOCS_PATH,
   devTokenRequest,
+  EVENTS_PATH,
+  expiryOf,
   type Identity,
   issueDevToken,
   MAX_BATCH_BYTES,
+  OPENAPI_PATH,
+  RateLimited,
+  READ_ROUTES,
+  RETRY_AFTER_UNAVAILABLE_S,
   type RestHandler,
+  toRestError,
   type Verifier,
 } from '@leads/api'
 import { ping } from '@leads/db'
@@ -32,13 +43,20 @@ import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http'
 import { applyWSSHandler, type CreateWSSContextFnOptions } from '@trpc/server/adapters/ws'
 import type { Logger } from 'pino'
 import { WebSocketServer } from 'ws'
+import { methodLabel, routeLabel, type ServerMetrics } from './metrics.js'
 
 /** tRPC is served here over HTTP (`/api/trpc/<procedure>`) and WebSocket (`/api/trpc`). */
 export const TRPC_PATH = '/api/trpc'
 /** Development only: mints a token for any role (404 in production or without a secret). */
 export const DEV_TOKEN_PATH = '/api/dev/token'
-/** WebSocket close code for a refused credential (4000 + the HTTP status). */
+/** WebSocket close code for a refused or expired credential (4000 + the HTTP status). */
 export const WS_UNAUTHORIZED = 4401
+/** Prometheus scrapes this (text exposition format). */
+export const METRICS_PATH = '/metrics'
+/** Requests carrying a valid id keep it; the rest get a new UUID. Returned on every response. */
+export const REQUEST_ID_HEADER = 'x-request-id'
+/** Procedures in one tRPC HTTP batch; the dashboard sends a handful at a time. */
+export const MAX_TRPC_BATCH = 50
 
 /** What `POST /api/dev/token` signs with; the checks of `issueDevToken` apply on top. */
 export type DevTokenConfig = Pick<DevTokenOptions, 'jwtSecret' | 'nodeEnv' | 'issuer' | 'audience'>
@@ -74,6 +92,17 @@ export interface ServerOptions {
     ActivityEndpointOptions,
     'maxBufferedBytes' | 'ssePingMs' | 'sseRetryMs' | 'closeGraceMs'
   >
+  /** Prometheus metrics served at `/metrics` (absent: no such path). */
+  metrics?: ServerMetrics | null
+  /**
+   * Browser origins allowed besides the server's own; a request or WebSocket upgrade with any
+   * other `Origin` is refused (403). Requests without `Origin` (curl, servers) are not affected.
+   */
+  allowedOrigins?: readonly string[]
+  /** Development: any loopback origin (the Vite dev server on another port) is allowed too. */
+  allowLoopbackOrigins?: boolean
+  /** Against slow clients: time to send the headers, and the whole request (ms). */
+  timeouts?: { headersMs: number; requestMs: number; checkEveryMs?: number }
 }
 
 export interface LeadsServer {
@@ -94,16 +123,53 @@ const READY_TIMEOUT_MS = 2_000
 // A maximal ingest batch must fit in one WebSocket message, plus its JSON-RPC envelope.
 const WS_MAX_PAYLOAD = MAX_BATCH_BYTES + 64 * 1024
 
-const INTERNAL_ERROR = { error: { code: 'INTERNAL', message: 'internal error' } }
 const NOT_FOUND = { error: { code: 'NOT_FOUND', message: 'no such path' } }
 /** A development token request is a few claims; anything bigger is not one. */
 const DEV_TOKEN_MAX_BYTES = 16 * 1024
+
+const DEFAULT_TIMEOUTS = { headersMs: 10_000, requestMs: 30_000, checkEveryMs: 1_000 }
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+/** Long-lived answers: counted in the request metrics, but not timed. */
+const STREAMING_ROUTES = new Set([
+  ACTIVITY_STREAM_PATH,
+  `${TRPC_PATH}/analytics.activity`,
+  `${TRPC_PATH}/analytics.metricsLive`,
+])
+const KNOWN_ROUTES: ReadonlySet<string> = new Set([
+  ...READ_ROUTES.map((r) => r.path),
+  EVENTS_PATH,
+  OPENAPI_PATH,
+  DOCS_PATH,
+  ACTIVITY_STREAM_PATH,
+  DEV_TOKEN_PATH,
+  METRICS_PATH,
+  '/healthz',
+  '/readyz',
+])
+const PROCEDURES: ReadonlySet<string> = new Set(Object.keys(appRouter._def.procedures))
 
 /** One node:http server hosting tRPC (HTTP + WebSocket), the REST paths and health probes. */
 export function createServer(opts: ServerOptions): LeadsServer {
   const { deps, logger } = opts
   const verify = opts.verify ?? null
   const authLog = logger.child({ component: 'auth' })
+  const metrics = opts.metrics ?? null
+  const allowedOrigins = new Set(opts.allowedOrigins ?? [])
+  const requestIds = new WeakMap<IncomingMessage, string>()
+  const reqId = (req: IncomingMessage) => requestIds.get(req)
+
+  /**
+   * Browsers send `Origin` on WebSocket upgrades and on cross-site requests; only the server's own
+   * origin and the allow-list pass (plus loopback in development).
+   */
+  function originAllowed(req: IncomingMessage): boolean {
+    const origin = req.headers.origin
+    if (origin === undefined || allowedOrigins.has(origin)) return true
+    const url = URL.canParse(origin) ? new URL(origin) : null
+    if (!url) return false
+    if (url.host === req.headers.host) return true
+    return opts.allowLoopbackOrigins === true && isLoopback(url.hostname)
+  }
 
   /**
    * The caller of a request: the bearer token of its `Authorization` header, else `token`
@@ -122,13 +188,23 @@ export function createServer(opts: ServerOptions): LeadsServer {
       if (header !== undefined && token === null) throw new AuthError('malformed')
       return token === null ? null : await verify(token)
     } catch (err) {
-      if (err instanceof AuthError)
+      if (err instanceof AuthError) {
         authLog.info(
-          { reason: err.reason, method: req.method, url: redactToken(req.url) },
+          { reason: err.reason, method: req.method, url: redactToken(req.url), reqId: reqId(req) },
           'credential refused',
         )
+        await chargeRefusal(req)
+      }
       throw err
     }
+  }
+
+  /**
+   * A refused credential costs the address one read request, so a client guessing tokens meets
+   * 429 like any other flood (the budget of an identified caller is keyed by its token instead).
+   */
+  async function chargeRefusal(req: IncomingMessage): Promise<void> {
+    await deps.limits?.consume('read', callerKey(null, clientIpOf(req)))
   }
 
   const rest =
@@ -137,14 +213,17 @@ export function createServer(opts: ServerOptions): LeadsServer {
       deps,
       identify: (req) => identify(req),
       onError: (err, req) =>
-        logger.error({ err, method: req.method, url: req.url }, 'REST request failed'),
+        logger.error(
+          { err, method: req.method, url: redactToken(req.url), reqId: reqId(req) },
+          'REST request failed',
+        ),
     })
   const isReady = opts.isReady ?? (() => ping(deps.db))
   const drainTimeoutMs = opts.drainTimeoutMs ?? 10_000
   const keepAlive = opts.keepAlive ?? { pingMs: 30_000, pongWaitMs: 5_000 }
 
   const createHttpContext = async ({ req }: { req: IncomingMessage }) =>
-    createInnerContext(deps, await identify(req))
+    createInnerContext(deps, await identify(req), clientIpOf(req))
 
   /**
    * A tRPC WebSocket authenticates once, at connect: `connectionParams.token`, else the
@@ -156,14 +235,20 @@ export function createServer(opts: ServerOptions): LeadsServer {
       const fromParams = info.connectionParams?.token
       const identity =
         verify && typeof fromParams === 'string' && fromParams !== ''
-          ? await verify(fromParams).catch((err: unknown) => {
-              if (err instanceof AuthError)
+          ? await verify(fromParams).catch(async (err: unknown) => {
+              if (err instanceof AuthError) {
                 authLog.info({ reason: err.reason, transport: 'trpc-ws' }, 'credential refused')
+                await chargeRefusal(req)
+              }
               throw err
             })
           : await identify(req)
       if (identity === null && deps.authRequired === true) throw new AuthError('missing')
-      return createInnerContext(deps, identity)
+      // The connection ends with its credential: 4401 at expiry, and the client signs in again.
+      const expiry = expiryOf(identity)
+      expiry.signal?.addEventListener('abort', () => res.close(WS_UNAUTHORIZED, 'token expired'))
+      res.once('close', () => expiry.cancel())
+      return createInnerContext(deps, identity, clientIpOf(req))
     } catch (err) {
       if (err instanceof TRPCError && err.code === 'UNAUTHORIZED') {
         // Scheduled before tRPC's own close, after its error response.
@@ -184,13 +269,19 @@ export function createServer(opts: ServerOptions): LeadsServer {
     error,
     path,
     type,
+    req,
   }: {
     error: TRPCError
     path?: string | undefined
     type: string
+    req?: IncomingMessage
   }) => {
     if (error.code === 'INTERNAL_SERVER_ERROR') {
-      logger.error({ err: error.cause ?? error, path, type }, 'tRPC procedure failed')
+      const fields = { err: error.cause ?? error, path, type, reqId: req && reqId(req) }
+      logger.error(fields, 'tRPC procedure failed')
+    } else if (error.code === 'SERVICE_UNAVAILABLE') {
+      const fields = { err: error.cause ?? error, path, type, reqId: req && reqId(req) }
+      logger.warn(fields, 'tRPC procedure unavailable')
     }
   }
 
@@ -211,6 +302,20 @@ export function createServer(opts: ServerOptions): LeadsServer {
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = pathOf(req)
+    if (path.startsWith('/api/') && !originAllowed(req)) {
+      req.resume()
+      return sendJson(res, 403, { error: { code: 'FORBIDDEN', message: 'origin not allowed' } })
+    }
+    if (path === METRICS_PATH && metrics) {
+      if (!allowRead(req, res)) return
+      const text = await metrics.registry.metrics()
+      res.writeHead(200, {
+        'content-type': metrics.registry.contentType,
+        'cache-control': 'no-store',
+      })
+      res.end(req.method === 'HEAD' ? undefined : text)
+      return
+    }
     if (path === '/healthz') {
       if (!allowRead(req, res)) return
       sendJson(res, 200, { status: 'ok' })
@@ -236,8 +341,10 @@ export function createServer(opts: ServerOptions): LeadsServer {
         res,
         path: path.slice(TRPC_PATH.length + 1),
         maxBodySize: MAX_BATCH_BYTES,
+        maxBatchSize: MAX_TRPC_BATCH,
         createContext: createHttpContext,
         onError: onTrpcError,
+        responseMeta: ({ errors }) => ({ headers: retryHeaders(errors) }),
       })
       return
     }
@@ -294,28 +401,57 @@ export function createServer(opts: ServerOptions): LeadsServer {
     }
   }
 
-  const httpServer = createHttpServer((req, res) => {
-    const started = performance.now()
-    inFlight.add(res)
-    if (draining) res.setHeader('connection', 'close')
-    res.on('close', () => {
-      inFlight.delete(res)
-      logger.debug(
-        {
-          method: req.method,
-          url: req.url,
-          status: res.statusCode,
-          ms: Math.round(performance.now() - started),
-        },
-        'request',
-      )
-    })
-    route(req, res).catch((err: unknown) => {
-      logger.error({ err, method: req.method, url: req.url }, 'request handler failed')
-      if (res.headersSent) res.destroy()
-      else sendJson(res, 500, INTERNAL_ERROR)
-    })
-  })
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts }
+  const httpServer = createHttpServer(
+    {
+      // A client that trickles its headers or body is cut (408) instead of holding a socket.
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      connectionsCheckingInterval: timeouts.checkEveryMs,
+    },
+    (req, res) => {
+      const started = performance.now()
+      const id = requestIdOf(req)
+      requestIds.set(req, id)
+      res.setHeader(REQUEST_ID_HEADER, id)
+      inFlight.add(res)
+      if (draining) res.setHeader('connection', 'close')
+      res.on('close', () => {
+        inFlight.delete(res)
+        const seconds = (performance.now() - started) / 1000
+        const path = pathOf(req)
+        const route = routeLabel(path, KNOWN_ROUTES, PROCEDURES)
+        metrics?.request(
+          methodLabel(req.method),
+          route,
+          res.statusCode,
+          STREAMING_ROUTES.has(path) ? null : seconds,
+        )
+        logger.debug(
+          {
+            reqId: id,
+            method: req.method,
+            url: redactToken(req.url),
+            status: res.statusCode,
+            ms: Math.round(seconds * 1000),
+          },
+          'request',
+        )
+      })
+      route(req, res).catch((err: unknown) => {
+        // Anything a handler did not answer itself: 503 when the database is away, else a
+        // generic 500; the cause goes to the log under the request id, never to the client.
+        const answer = toRestError(err)
+        const level = answer.status === 503 ? 'warn' : 'error'
+        logger[level](
+          { err, method: req.method, url: redactToken(req.url), reqId: id },
+          'request failed',
+        )
+        if (res.headersSent) res.destroy()
+        else sendJson(res, answer.status, answer.body(), answer.headers)
+      })
+    },
+  )
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD })
   const wsHandler = applyWSSHandler<AppRouter>({
@@ -326,9 +462,22 @@ export function createServer(opts: ServerOptions): LeadsServer {
     keepAlive: { enabled: true, ...keepAlive },
   })
 
+  metrics?.watch({
+    streams: () => {
+      const stats = activity.stats()
+      return {
+        trpcWebSockets: wss.clients.size,
+        webSockets: stats.webSockets,
+        sse: stats.sse,
+        feedSubscriptions: stats.hubSubscribers,
+      }
+    },
+  })
+
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => logger.debug({ err }, 'upgrade socket error'))
     if (draining) return rejectUpgrade(socket, 503, 'Service Unavailable')
+    if (!originAllowed(req)) return rejectUpgrade(socket, 403, 'Forbidden')
     if (pathOf(req) === ACTIVITY_STREAM_PATH) return void activity.handleUpgrade(req, socket, head)
     if (pathOf(req) !== TRPC_PATH) return rejectUpgrade(socket, 404, 'Not Found')
     wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req))
@@ -384,6 +533,27 @@ export function createServer(opts: ServerOptions): LeadsServer {
     },
     activityStats: () => activity.stats(),
   }
+}
+
+/** The client's `X-Request-Id` when it is a sane token, else a fresh UUID. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers[REQUEST_ID_HEADER]
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+}
+
+/** `Retry-After` (and the RateLimit fields) for a tRPC answer refused with 429 or 503. */
+function retryHeaders(errors: readonly TRPCError[]): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const error of errors) {
+    if (error instanceof RateLimited) Object.assign(headers, error.headers())
+    else if (error.code === 'SERVICE_UNAVAILABLE')
+      headers['retry-after'] = String(RETRY_AFTER_UNAVAILABLE_S)
+  }
+  return headers
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname)
 }
 
 /** The request URL for a log line, without a `?token=` value. */

@@ -2,6 +2,7 @@ import type { Role } from '@leads/contract'
 import type { Database } from '@leads/db'
 import type { Kysely } from 'kysely'
 import type { ReadCache } from './cache/cache.js'
+import type { RateLimits } from './limits/rateLimits.js'
 import type { FeedHub } from './live/hub.js'
 
 /** Time source; injected so tests pin "now". */
@@ -19,6 +20,12 @@ export interface Identity {
   teamIds?: string[]
   /** When the credential expires (ms since the epoch); a live connection should close then. */
   expiresAt?: number
+}
+
+/** What the server counts for its metrics; the procedures report here. */
+export interface ApiObserver {
+  ingested(outcome: { accepted: number; duplicates: number; rejected: number }): void
+  cacheLookup(hit: boolean): void
 }
 
 /** Long-lived dependencies, built once per process (or per test). */
@@ -44,13 +51,23 @@ export interface ApiDeps {
    * pseudonym is the same on every instance and after a restart; absent → a random key per process.
    */
   pseudonymKey?: string
+  /** Request budgets and stream caps; null or absent: unlimited (tests, scripts, benchmarks). */
+  limits?: RateLimits | null
+  /** Metrics hooks; absent where nothing is exported. */
+  observe?: ApiObserver | null
 }
 
 /** Inner context: what every procedure sees, whether called over HTTP, WebSocket or REST. */
 export interface Context extends ApiDeps {
   identity: Identity | null
+  /** The peer address, which budgets an anonymous caller (null: unknown or not over a network). */
+  clientIp?: string | null
 }
 
-export function createInnerContext(deps: ApiDeps, identity: Identity | null = null): Context {
-  return { ...deps, identity }
+export function createInnerContext(
+  deps: ApiDeps,
+  identity: Identity | null = null,
+  clientIp: string | null = null,
+): Context {
+  return { ...deps, identity, clientIp }
 }

@@ -4,12 +4,22 @@ export { MemoryCache, type ReadCache } from './cache/cache.js'
 export { RedisCache } from './cache/redis.js'
 export {
   type ApiDeps,
+  type ApiObserver,
   type Clock,
   type Context,
   createInnerContext,
   type Identity,
   systemClock,
 } from './context.js'
+export {
+  type Budget,
+  callerKey,
+  clientIpOf,
+  createRateLimits,
+  RateLimited,
+  type RateLimitOptions,
+  type RateLimits,
+} from './limits/rateLimits.js'
 export { type Bus, InProcessBus, PostgresBus, RedisBus } from './live/bus.js'
 export {
   type ActivityEndpoint,
@@ -19,8 +29,15 @@ export {
   type StreamLogger,
 } from './live/endpoint.js'
 export { FeedHub, SlowConsumerError } from './live/hub.js'
-export { SLOW_CONSUMER_CODE, SLOW_CONSUMER_REASON } from './live/socket.js'
-export { type ActivityEvent, activityStream, REPLAY_LIMIT } from './live/stream.js'
+export { SLOW_CONSUMER_CODE, SLOW_CONSUMER_REASON, TOKEN_EXPIRED_CODE } from './live/socket.js'
+export { type ActivityEvent, activityStream, expiryOf, REPLAY_LIMIT } from './live/stream.js'
+export { RETRY_AFTER_UNAVAILABLE_S, toRestError } from './rest/errors.js'
 export { createRestHandler, type RestHandler, type RestOptions } from './rest/index.js'
-export { ACTIVITY_STREAM_PATH } from './rest/routes.js'
+export {
+  ACTIVITY_STREAM_PATH,
+  DOCS_PATH,
+  EVENTS_PATH,
+  OPENAPI_PATH,
+  READ_ROUTES,
+} from './rest/routes.js'
 export { type AppRouter, appRouter, createCaller } from './root.js'

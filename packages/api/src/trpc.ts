@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@leads/db'
 import { initTRPC, TRPCError } from '@trpc/server'
 import superjson from 'superjson'
 import { ZodError, type z } from 'zod'
@@ -9,6 +10,7 @@ import {
   type ScopeFilter,
 } from './auth/scope.js'
 import type { Context } from './context.js'
+import { type Budget, callerKey } from './limits/rateLimits.js'
 import { TooManyBuckets } from './time/windows.js'
 
 const t = initTRPC.context<Context>().create({
@@ -35,7 +37,11 @@ function isUnknownZone(err: unknown): boolean {
   return e?.code === '22023' && /time zone/.test(e.message ?? '')
 }
 
-/** Domain errors thrown by queries become client errors, never 500s. */
+/**
+ * Domain errors thrown by queries become client errors, never 500s; a database that is down,
+ * restarting or too slow (statement timeout) becomes 503 SERVICE_UNAVAILABLE, which the
+ * transports answer with `Retry-After`.
+ */
 const mapDomainErrors = t.middleware(async ({ next }) => {
   const result = await next()
   if (result.ok) return result
@@ -46,8 +52,20 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
   if (isUnknownZone(cause)) {
     throw new TRPCError({ code: 'BAD_REQUEST', message: 'unknown IANA time zone', cause })
   }
+  if (result.error.code === 'INTERNAL_SERVER_ERROR' && isDatabaseUnavailable(cause)) {
+    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE, cause })
+  }
   return result
 })
+
+export const DATABASE_UNAVAILABLE = 'database unavailable, retry later'
+
+/** Takes one request from the caller's `budget` (429 past it); no limits configured → free. */
+const limited = (budget: Budget) =>
+  t.middleware(async ({ ctx, next }) => {
+    await ctx.limits?.consume(budget, callerKey(ctx.identity, ctx.clientIp))
+    return next()
+  })
 
 export const router = t.router
 export const createCallerFactory = t.createCallerFactory
@@ -65,14 +83,15 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
 })
 
 /** Sending events: only `ingest` and `admin` identities (anonymous only on an open server). */
-export const ingestProcedure = authedProcedure.use(({ ctx, next }) => {
+export const ingestProcedure = authedProcedure.use(limited('ingest')).use(({ ctx, next }) => {
   requireIngester(ctx.identity)
   return next()
 })
 
-// The role is checked before the input is parsed, so a role that may not read at all is told
-// FORBIDDEN whatever it sent.
-const readerProcedure = authedProcedure.use(({ ctx, next }) => {
+// The budget is taken before the role check, so refused calls count too; the role is checked
+// before the input is parsed, so a role that may not read at all is told FORBIDDEN whatever it
+// sent.
+const readerProcedure = authedProcedure.use(limited('read')).use(({ ctx, next }) => {
   requireReader(ctx.identity)
   return next()
 })

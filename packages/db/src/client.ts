@@ -28,7 +28,18 @@ export interface DbOptions {
   /** Postgres schema to use (created when missing); default `public`. */
   schema?: string | undefined
   poolSize?: number | undefined
+  /**
+   * Postgres only: a statement running (or waiting for a lock) longer than this is cancelled, so
+   * a locked table answers "unavailable" instead of holding every pooled connection. Default: none.
+   */
+  statementTimeoutMs?: number | undefined
+  /** Postgres only: how long to wait for a connection before failing (default 5 s, never forever). */
+  connectTimeoutMs?: number | undefined
+  /** Postgres only: told when an idle pooled connection fails (logged by the server). */
+  onPoolError?: ((err: Error) => void) | undefined
 }
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
 
 // Counts and sums stay far below 2^53, so int8 and numeric come back as plain numbers on both
 // databases (PGlite already does this; node-postgres would return strings).
@@ -56,15 +67,18 @@ export async function createDbClient(opts: DbOptions = {}): Promise<DbClient> {
         await admin.end()
       }
     }
+    const statementTimeout =
+      opts.statementTimeoutMs === undefined ? '' : ` -c statement_timeout=${opts.statementTimeoutMs}`
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
       max: opts.poolSize ?? 10,
       types: pgTypes,
-      options: `-c search_path="${schema}" -c timezone=UTC`,
+      options: `-c search_path="${schema}" -c timezone=UTC${statementTimeout}`,
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     })
-    // An idle client dropped by the server emits 'error' on the pool; without a listener that
-    // would crash the process.
-    pool.on('error', () => {})
+    // An idle client dropped by the server (a restart, `pg_terminate_backend`) emits 'error' on
+    // the pool; without a listener that would crash the process. The pool replaces it by itself.
+    pool.on('error', (err) => opts.onPoolError?.(err))
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
     return { db, kind: 'postgres', schema, pool, pglite: null, close: () => db.destroy() }
   }

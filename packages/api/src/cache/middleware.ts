@@ -39,6 +39,7 @@ export async function withCache<T>(
   if (!cache) return compute()
   const key = cacheKey(ctx, name, input, await cache.generation())
   const hit = await cache.get(key)
+  ctx.observe?.cacheLookup(hit !== null)
   if (hit !== null) return JSON.parse(hit) as T
   const value = await compute()
   await cache.set(key, JSON.stringify(value), ttlMs)

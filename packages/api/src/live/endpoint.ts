@@ -5,6 +5,7 @@ import { WebSocketServer } from 'ws'
 import { z } from 'zod'
 import { authorizeRead } from '../auth/scope.js'
 import type { ApiDeps, Identity } from '../context.js'
+import { callerKey, clientIpOf } from '../limits/rateLimits.js'
 import { issuesOf, RestError, toRestError } from '../rest/errors.js'
 import { parseQuery } from '../rest/query.js'
 import { sendError } from '../rest/respond.js'
@@ -158,15 +159,28 @@ export function createActivityEndpoint(opts: ActivityEndpointOptions): ActivityE
     largestQueue: deps.live?.largestQueue ?? 0,
   })
 
-  /** The one place a stream's identity is resolved and its feed opened. */
-  async function feedFor(req: IncomingMessage, request: StreamRequest): Promise<FeedSource> {
+  /**
+   * The one place a stream's identity is resolved and its feed opened. The caller's read budget
+   * and one of its stream slots are taken here, so a refusal (429) comes before any upgrade;
+   * `release` gives the slot back and must be called when the connection ends.
+   */
+  async function feedFor(
+    req: IncomingMessage,
+    request: StreamRequest,
+  ): Promise<{ feed: FeedSource; release: () => void }> {
     const live = deps.live
     if (!live) throw NOT_RUNNING()
     const identity = await identify(req, request.token)
     // The same role and filter checks as the tRPC subscription (401 anonymous when required,
     // 403 for another agent's or team's feed), before any upgrade or stream begins.
     await authorizeRead({ ...deps, identity }, request.input)
-    return (signal) => activityStream({ db: deps.db, identity, live }, request.input, signal)
+    const key = callerKey(identity, clientIpOf(req))
+    await deps.limits?.consume('read', key)
+    const release = deps.limits?.openStream(key) ?? (() => {})
+    return {
+      feed: (signal) => activityStream({ db: deps.db, identity, live }, request.input, signal),
+      release,
+    }
   }
 
   /** Counted when decided: a slow consumer's socket may take a while to close. */
@@ -208,7 +222,8 @@ export function createActivityEndpoint(opts: ActivityEndpointOptions): ActivityE
           sendRetryLater(res, sseRetryMs)
           return
         }
-        const feed = await feedFor(req, request)
+        const { feed, release } = await feedFor(req, request)
+        res.once('close', release)
         track(
           'sse',
           streamToSse(res, feed, {
@@ -231,7 +246,11 @@ export function createActivityEndpoint(opts: ActivityEndpointOptions): ActivityE
       let feed: FeedSource
       try {
         if (closing) throw new RestError('SERVICE_UNAVAILABLE', 'shutting down')
-        feed = await feedFor(req, parseStreamRequest(req))
+        const opened = await feedFor(req, parseStreamRequest(req))
+        feed = opened.feed
+        // The upgraded connection keeps this socket, so its close ends the stream whatever
+        // happens to the handshake.
+        socket.once('close', opened.release)
       } catch (err) {
         const restError = toRestError(err)
         if (restError.status >= 500 && restError.code !== 'SERVICE_UNAVAILABLE')

@@ -1,10 +1,13 @@
 import { WebSocket } from 'ws'
+import { AuthError } from '../auth/tokens.js'
 import { SlowConsumerError } from './hub.js'
 import type { FeedSource, StreamConnection, StreamEnd } from './stream.js'
 
 /** Close code and reason for a client that fell behind; it reconnects with its last id. */
 export const SLOW_CONSUMER_CODE = 4008
 export const SLOW_CONSUMER_REASON = 'slow consumer: resume with lastEventId'
+/** Close code once the caller's token expires (4000 + 401, as for a refused credential). */
+export const TOKEN_EXPIRED_CODE = 4401
 
 export interface SocketOptions {
   /** Past this many bytes queued on the socket the client counts as slow and is closed. */
@@ -90,6 +93,8 @@ export function streamToSocket(
     } catch (err) {
       if (err instanceof SlowConsumerError) {
         finish('slow', SLOW_CONSUMER_CODE, SLOW_CONSUMER_REASON)
+      } else if (err instanceof AuthError) {
+        finish('expired', TOKEN_EXPIRED_CODE, 'token expired')
       } else {
         error = err
         finish('error', 1011, 'internal error')

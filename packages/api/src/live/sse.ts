@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http'
+import { AuthError } from '../auth/tokens.js'
 import { SlowConsumerError } from './hub.js'
 import type { FeedSource, StreamConnection, StreamEnd } from './stream.js'
 
@@ -103,6 +104,12 @@ export function streamToSse(
     } catch (err) {
       if (err instanceof SlowConsumerError) {
         finish('slow', false)
+      } else if (err instanceof AuthError) {
+        // Told why before the end; the client's reconnect with the same token is then refused.
+        write(
+          `event: expired\ndata: ${JSON.stringify({ error: { code: err.code, message: err.message } })}\n\n`,
+        )
+        finish('expired', false)
       } else {
         error = err
         finish('error', false)

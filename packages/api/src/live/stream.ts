@@ -1,5 +1,6 @@
 import type { ActivityInput, ActivityMessage } from '@leads/contract'
-import type { Context } from '../context.js'
+import { AuthError } from '../auth/tokens.js'
+import type { Context, Identity } from '../context.js'
 import { formatInstant } from '../time/local.js'
 import { feedFilter } from './filter.js'
 import type { FeedHub } from './hub.js'
@@ -24,7 +25,7 @@ export interface ActivityEvent {
 export type FeedSource = (signal: AbortSignal) => AsyncIterable<ActivityEvent>
 
 /** Why a stream ended, for logs and counts. */
-export type StreamEnd = 'client' | 'slow' | 'shutdown' | 'dead' | 'error'
+export type StreamEnd = 'client' | 'slow' | 'shutdown' | 'dead' | 'error' | 'expired'
 
 /** One open stream to a REST client, whatever its transport. */
 export interface StreamConnection {
@@ -42,13 +43,17 @@ export interface StreamConnection {
  * sends the `backlog` of latest events, then goes live. Items at or below the last cursor sent
  * are skipped, so events committed during the switch from replay to live arrive exactly once.
  * Ends when `signal` aborts or the hub stops; throws `SlowConsumerError` when the subscriber's
- * queue overflowed (the client resumes by cursor).
+ * queue overflowed (the client resumes by cursor), and `AuthError('expired')` when the caller's
+ * token expires — a stream never outlives its credential.
  */
 export async function* activityStream(
   ctx: StreamContext,
   input: ActivityInput,
-  signal?: AbortSignal,
+  outer?: AbortSignal,
 ): AsyncGenerator<ActivityEvent, void, undefined> {
+  const expiry = expiryOf(ctx.identity)
+  const signal =
+    expiry.signal && outer ? AbortSignal.any([outer, expiry.signal]) : (expiry.signal ?? outer)
   const hub = ctx.live
   // Anything dispatched while the replay runs waits in the queue; the cursor check below drops
   // what the replay already sent.
@@ -87,7 +92,30 @@ export async function* activityStream(
         if (visible(item)) yield toEvent(item)
       }
     }
+    if (expiry.signal?.aborted && !outer?.aborted) throw new AuthError('expired')
   } finally {
+    expiry.cancel()
     queue.close()
   }
+}
+
+/** Node's timers overflow past 2^31 − 1 ms (about 24.8 days); longer waits are chained. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** A signal that aborts when `identity`'s credential expires (none for a credential without expiry). */
+export function expiryOf(identity: Identity | null): {
+  signal: AbortSignal | undefined
+  cancel(): void
+} {
+  const at = identity?.expiresAt
+  if (at === undefined) return { signal: undefined, cancel: () => {} }
+  const controller = new AbortController()
+  let timer: NodeJS.Timeout | undefined
+  const arm = () => {
+    const wait = at - Date.now()
+    if (wait <= 0) controller.abort()
+    else timer = setTimeout(arm, Math.min(wait, MAX_TIMER_MS))
+  }
+  arm()
+  return { signal: controller.signal, cancel: () => clearTimeout(timer) }
 }

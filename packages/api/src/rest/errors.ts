@@ -1,5 +1,7 @@
+import { isDatabaseUnavailable } from '@leads/db'
 import { TRPCError } from '@trpc/server'
 import { ZodError, z } from 'zod'
+import { RateLimited } from '../limits/rateLimits.js'
 
 /** Codes a REST error body can carry; tRPC's names, so both transports speak alike. */
 export const REST_ERROR_CODES = [
@@ -73,6 +75,10 @@ export class RestError extends Error {
 }
 
 const GENERIC = 'internal error'
+const UNAVAILABLE = 'service unavailable, retry later'
+/** When a client should try again after a 503: long enough for a pool to reconnect. */
+export const RETRY_AFTER_UNAVAILABLE_S = 5
+const retryLater = { 'retry-after': String(RETRY_AFTER_UNAVAILABLE_S) }
 
 /** zod issues minus `input` (never echo what the client sent) and anything JSON cannot carry. */
 export function issuesOf(err: ZodError): RestIssue[] {
@@ -113,11 +119,18 @@ export function toRestError(err: unknown): RestError {
       const issues = issuesOf(err.cause)
       return new RestError('BAD_REQUEST', summarise(issues), issues, {}, { cause: err })
     }
+    if (err instanceof RateLimited)
+      return new RestError('TOO_MANY_REQUESTS', err.message, undefined, err.headers(), {
+        cause: err,
+      })
     const code = err.code as RestErrorCode
     if (Object.hasOwn(STATUS, code) && STATUS[code] < 500)
       return new RestError(code, err.message, undefined, {}, { cause: err })
     if (code === 'SERVICE_UNAVAILABLE')
-      return new RestError(code, 'service unavailable, retry later', undefined, {}, { cause: err })
+      return new RestError(code, UNAVAILABLE, undefined, retryLater, { cause: err })
   }
+  // Outside a procedure (the activity stream's replay, say) a lost database is still a 503.
+  if (isDatabaseUnavailable(err))
+    return new RestError('SERVICE_UNAVAILABLE', UNAVAILABLE, undefined, retryLater, { cause: err })
   return new RestError('INTERNAL_SERVER_ERROR', GENERIC, undefined, {}, { cause: err })
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '@leads/contract'
 import { type ApiDeps, createInnerContext, type Identity } from '../context.js'
+import { clientIpOf } from '../limits/rateLimits.js'
 import { createCaller } from '../root.js'
 import { readJsonBody } from './body.js'
 import { renderDocs } from './docs.js'
@@ -51,7 +52,7 @@ export function createRestHandler(opts: RestOptions): RestHandler {
   const docJson = JSON.stringify(doc)
 
   const callerFor = async (req: IncomingMessage) =>
-    createCaller(createInnerContext(deps, (await identify?.(req)) ?? null))
+    createCaller(createInnerContext(deps, (await identify?.(req)) ?? null, clientIpOf(req)))
 
   const endpoints = new Map<string, Endpoint>()
   for (const route of READ_ROUTES) {

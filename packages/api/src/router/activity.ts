@@ -1,6 +1,7 @@
 import { activityInput, type MetricsLiveMessage, metricsLiveInput, READS } from '@leads/contract'
 import { TRPCError, tracked } from '@trpc/server'
 import type { Context } from '../context.js'
+import { callerKey } from '../limits/rateLimits.js'
 import type { FeedHub } from '../live/hub.js'
 import { activityStream } from '../live/stream.js'
 import { readProcedure } from '../trpc.js'
@@ -14,6 +15,11 @@ function hubOf(ctx: Context): FeedHub {
   if (!ctx.live)
     throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'the live feed is not running' })
   return ctx.live
+}
+
+/** Takes one of the caller's stream slots (429 when all are open); the result gives it back. */
+function streamSlot(ctx: Context): () => void {
+  return ctx.limits?.openStream(callerKey(ctx.identity, ctx.clientIp)) ?? (() => {})
 }
 
 // The abort listener is removed when the timer fires: a long-lived subscription sleeps once a
@@ -36,8 +42,14 @@ export const activity = readProcedure(activityInput).subscription(async function
   input,
   signal,
 }) {
-  const stream = activityStream({ ...ctx, live: hubOf(ctx) }, input, signal)
-  for await (const { id, message } of stream) yield tracked(id, message)
+  const live = hubOf(ctx)
+  const release = streamSlot(ctx)
+  try {
+    const stream = activityStream({ ...ctx, live }, input, signal)
+    for await (const { id, message } of stream) yield tracked(id, message)
+  } finally {
+    release()
+  }
 })
 
 export const metricsLive = readProcedure(metricsLiveInput).subscription(async function* ({
@@ -46,6 +58,7 @@ export const metricsLive = readProcedure(metricsLiveInput).subscription(async fu
   signal,
 }) {
   const hub = hubOf(ctx)
+  const release = streamSlot(ctx)
   let dirty = false
   let wake: (() => void) | null = null
   const off = hub.onChange(() => {
@@ -71,5 +84,6 @@ export const metricsLive = readProcedure(metricsLiveInput).subscription(async fu
     }
   } finally {
     off()
+    release()
   }
 })

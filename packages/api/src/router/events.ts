@@ -10,6 +10,11 @@ export const eventsRouter = {
     .output(ingestResult)
     .mutation(async ({ ctx, input }) => {
       const { stored, ...summary } = await ingestEvents(ctx.db, input, new Date(ctx.clock.now()))
+      ctx.observe?.ingested({
+        accepted: summary.accepted,
+        duplicates: summary.duplicates,
+        rejected: summary.rejected.length,
+      })
       const maxSeq = stored.at(-1)?.seq
       if (maxSeq !== undefined) {
         // Invalidate before answering, so a read right after this response sees the events.

@@ -1,0 +1,230 @@
+import {
+  type AppRouter,
+  createRateLimits,
+  createVerifier,
+  FeedHub,
+  InProcessBus,
+  type RateLimitOptions,
+  systemClock,
+} from '@leads/api'
+import type { DbClient } from '@leads/db'
+import { testDatabases } from '@leads/db/testing'
+import { createTRPCClient, createWSClient, httpBatchLink, wsLink } from '@trpc/client'
+import { Redis } from 'ioredis'
+import superjson from 'superjson'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { createServer, type LeadsServer } from './server.js'
+import {
+  bearer,
+  closed,
+  deferred,
+  openSocket,
+  refusedUpgrade,
+  signTest,
+  silent,
+  TEST_SECRET,
+  wsUrl,
+} from './testing.js'
+
+const METRICS = '/api/analytics/metrics'
+const STREAM = '/api/analytics/activity-stream'
+const REDIS_URL = process.env.REDIS_URL
+
+describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
+  let client: DbClient
+  let hub: FeedHub
+  const servers: LeadsServer[] = []
+  const redisClients: Redis[] = []
+
+  beforeAll(async () => {
+    client = await open()
+    hub = new FeedHub(client.db, new InProcessBus())
+    await hub.start()
+  })
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()))
+    for (const r of redisClients.splice(0)) r.disconnect()
+  })
+  afterAll(async () => {
+    await hub?.stop()
+    await client?.close()
+  })
+
+  /** A server requiring tokens, with the given budgets. */
+  async function start(limits: Partial<RateLimitOptions>) {
+    const server = createServer({
+      deps: {
+        db: client.db,
+        clock: systemClock,
+        orgTimezone: 'UTC',
+        live: hub,
+        authRequired: true,
+        limits: createRateLimits({
+          readPerMinute: 0,
+          ingestPerMinute: 0,
+          streamsPerCaller: 0,
+          ...limits,
+        }),
+      },
+      verify: createVerifier({ jwtSecret: TEST_SECRET }),
+      logger: silent,
+    })
+    servers.push(server)
+    return server.listen()
+  }
+
+  const get = (url: string, path: string, token?: string) =>
+    fetch(`${url}${path}`, { headers: token ? bearer(token) : {} })
+
+  it('answers 429 with Retry-After and RateLimit headers once a caller spends its read budget', async () => {
+    const url = await start({ readPerMinute: 3 })
+    const agent = await signTest({ sub: 'a1', role: 'agent' })
+    for (let i = 0; i < 3; i++) expect((await get(url, METRICS, agent)).status).toBe(200)
+    const refused = await get(url, METRICS, agent)
+    expect(refused.status).toBe(429)
+    const retryAfter = Number(refused.headers.get('retry-after'))
+    expect(retryAfter).toBeGreaterThanOrEqual(1)
+    expect(retryAfter).toBeLessThanOrEqual(60)
+    expect(refused.headers.get('ratelimit-policy')).toBe('"read";q=3;w=60')
+    expect(refused.headers.get('ratelimit')).toBe(`"read";r=0;t=${retryAfter}`)
+    expect(refused.headers.get('ratelimit-limit')).toBe('3')
+    expect(await refused.json()).toEqual({
+      error: { code: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/rate limit of 3 read/) },
+    })
+    // Another caller has a budget of its own.
+    const admin = await signTest({ sub: 'boss', role: 'admin' })
+    expect((await get(url, METRICS, admin)).status).toBe(200)
+  })
+
+  it('keeps ingest and reads in separate budgets', async () => {
+    const url = await start({ readPerMinute: 2, ingestPerMinute: 1 })
+    const admin = await signTest({ sub: 'boss', role: 'admin' })
+    const ingest = () =>
+      fetch(`${url}/api/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...bearer(admin) },
+        body: '[]',
+      })
+    expect((await ingest()).status).toBe(200)
+    const refused = await ingest()
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('ratelimit-policy')).toBe('"ingest";q=1;w=60')
+    // Spending the ingest budget left the reads alone.
+    expect((await get(url, METRICS, admin)).status).toBe(200)
+  })
+
+  it('limits tRPC calls too: each procedure of a batch takes one request, 429 carries Retry-After', async () => {
+    const url = await start({ readPerMinute: 2 })
+    const token = await signTest({ sub: 'a1', role: 'agent' })
+    const batch = (n: number) => {
+      const paths = Array.from({ length: n }, () => 'analytics.metrics').join(',')
+      const input = Object.fromEntries(Array.from({ length: n }, (_, i) => [i, { json: {} }]))
+      const query = `batch=1&input=${encodeURIComponent(JSON.stringify(input))}`
+      return fetch(`${url}/api/trpc/${paths}?${query}`, { headers: bearer(token) })
+    }
+    expect((await batch(2)).status).toBe(200)
+    const refused = await batch(1)
+    expect(refused.status).toBe(429)
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+    const [body] = (await refused.json()) as [{ error: { json: { data: { code: string } } } }]
+    expect(body.error.json.data.code).toBe('TOO_MANY_REQUESTS')
+  })
+
+  it('charges refused credentials to the address, so guessing tokens meets 429', async () => {
+    const url = await start({ readPerMinute: 3 })
+    const forged = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJib3NzIiwicm9sZSI6ImFkbWluIn0.AAAA'
+    const statuses: number[] = []
+    for (let i = 0; i < 5; i++) statuses.push((await get(url, METRICS, forged)).status)
+    expect(statuses).toEqual([401, 401, 401, 429, 429])
+    // A caller with a good token is budgeted by its token, not by the shared address.
+    const agent = await signTest({ sub: 'a1', role: 'agent' })
+    expect((await get(url, METRICS, agent)).status).toBe(200)
+  })
+
+  it('caps open streams per caller over SSE and WebSocket, and frees a slot when one closes', async () => {
+    const url = await start({ streamsPerCaller: 2 })
+    const token = await signTest({ sub: 'boss', role: 'admin' })
+    const aborter = new AbortController()
+    const sse = await fetch(`${url}${STREAM}`, {
+      headers: { accept: 'text/event-stream', ...bearer(token) },
+      signal: aborter.signal,
+    })
+    expect(sse.status).toBe(200)
+    const ws = await openSocket(`${wsUrl(url)}${STREAM}`, bearer(token))
+
+    const third = await refusedUpgrade(`${wsUrl(url)}${STREAM}`, bearer(token))
+    expect(third.status).toBe(429)
+    expect(third.headers['retry-after']).toBeDefined()
+    expect(third.body).toEqual({
+      error: {
+        code: 'TOO_MANY_REQUESTS',
+        message: 'at most 2 open streams per caller; close one first',
+      },
+    })
+    const thirdSse = await fetch(`${url}${STREAM}`, {
+      headers: { accept: 'text/event-stream', ...bearer(token) },
+    })
+    expect(thirdSse.status).toBe(429)
+
+    // Another caller is not affected.
+    const other = await openSocket(
+      `${wsUrl(url)}${STREAM}`,
+      bearer(await signTest({ sub: 'crm', role: 'admin' })),
+    )
+    other.close()
+
+    // The slot comes back when the socket closes.
+    const gone = closed(ws)
+    ws.close()
+    await gone
+    const again = await openSocket(`${wsUrl(url)}${STREAM}`, bearer(token))
+    again.close()
+    aborter.abort()
+  })
+
+  it('caps tRPC subscriptions with the same slots', async () => {
+    const url = await start({ streamsPerCaller: 1 })
+    const token = await signTest({ sub: 'boss', role: 'admin' })
+    const wsClient = createWSClient({
+      url: `${wsUrl(url)}/api/trpc`,
+      connectionParams: { token },
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    })
+    const trpc = createTRPCClient<AppRouter>({
+      links: [wsLink({ client: wsClient, transformer: superjson })],
+    })
+    try {
+      const started = deferred()
+      const first = trpc.analytics.activity.subscribe({}, { onStarted: () => started.resolve() })
+      await started.promise
+      const refused = deferred<string>()
+      const second = trpc.analytics.metricsLive.subscribe(
+        {},
+        { onError: (err) => refused.resolve(err.data?.code ?? err.message) },
+      )
+      expect(await refused.promise).toBe('TOO_MANY_REQUESTS')
+      second.unsubscribe()
+      first.unsubscribe()
+    } finally {
+      await wsClient.close()
+    }
+  })
+
+  it.skipIf(!REDIS_URL)('shares budgets between instances through Redis', async () => {
+    // One key prefix per run: the budgets of other runs (and other tests) stay apart.
+    const keyPrefix = `leads:test:${process.pid}:${Date.now()}`
+    const redis = () => {
+      const r = new Redis(REDIS_URL!, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+      redisClients.push(r)
+      return r
+    }
+    const a = await start({ readPerMinute: 4, redis: redis(), keyPrefix })
+    const b = await start({ readPerMinute: 4, redis: redis(), keyPrefix })
+    const token = await signTest({ sub: 'a1', role: 'agent' })
+    await expect.poll(() => redisClients.every((r) => r.status === 'ready')).toBe(true)
+    const statuses: number[] = []
+    for (const url of [a, b, a, b, a, b]) statuses.push((await get(url, METRICS, token)).status)
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429])
+  })
+})

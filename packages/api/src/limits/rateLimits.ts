@@ -1,0 +1,169 @@
+import type { IncomingMessage } from 'node:http'
+import { TRPCError } from '@trpc/server'
+import type { Redis } from 'ioredis'
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible'
+import type { Identity } from '../context.js'
+
+/** Reads (procedures, REST reads, opening a stream) and ingest are counted apart. */
+export type Budget = 'read' | 'ingest'
+
+const WINDOW_S = 60
+
+export interface RateLimitOptions {
+  /** Read requests a minute per caller; 0 turns the read limit off. */
+  readPerMinute: number
+  /** Ingest requests (batches) a minute per caller; 0 turns the ingest limit off. */
+  ingestPerMinute: number
+  /** Streams (activity feeds, live metrics) one caller may hold open at once; 0 = no cap. */
+  streamsPerCaller: number
+  /** Budgets shared by every instance; absent → this process's memory. */
+  redis?: Redis | null
+  /** Prefix of the Redis keys, so several deployments can share one Redis. */
+  keyPrefix?: string
+  /** Told of every refusal, for metrics. */
+  onLimited?: (budget: Budget | 'streams') => void
+}
+
+/**
+ * A caller went over a budget. A TRPCError (TOO_MANY_REQUESTS) so tRPC and the REST adapter
+ * answer 429 by themselves; `headers()` adds `Retry-After` and the RateLimit fields.
+ */
+export class RateLimited extends TRPCError {
+  constructor(
+    readonly budget: Budget | 'streams',
+    readonly limit: number,
+    /** Whole seconds until a request would be admitted again (at least 1). */
+    readonly retryAfterS: number,
+  ) {
+    super({
+      code: 'TOO_MANY_REQUESTS',
+      message:
+        budget === 'streams'
+          ? `at most ${limit} open streams per caller; close one first`
+          : `rate limit of ${limit} ${budget} requests a minute reached; retry in ${retryAfterS} s`,
+    })
+    this.name = 'RateLimited'
+  }
+
+  /**
+   * `Retry-After` (RFC 9110 §10.2.3) and the RateLimit fields of the IETF draft, in its current
+   * form (`RateLimit`, `RateLimit-Policy`) and the older one clients still read
+   * (`RateLimit-Limit`/`-Remaining`/`-Reset`).
+   */
+  headers(): Record<string, string> {
+    const window = this.budget === 'streams' ? '' : `;w=${WINDOW_S}`
+    return {
+      'retry-after': String(this.retryAfterS),
+      'ratelimit-policy': `"${this.budget}";q=${this.limit}${window}`,
+      ratelimit: `"${this.budget}";r=0;t=${this.retryAfterS}`,
+      'ratelimit-limit': String(this.limit),
+      'ratelimit-remaining': '0',
+      'ratelimit-reset': String(this.retryAfterS),
+    }
+  }
+}
+
+/** What the procedures and streams ask of the limits. */
+export interface RateLimits {
+  /** Takes one request from `key`'s `budget`; throws {@link RateLimited} once it is spent. */
+  consume(budget: Budget, key: string): Promise<void>
+  /**
+   * Takes one of `key`'s stream slots; throws {@link RateLimited} when all are taken. The returned
+   * function gives the slot back (calling it again does nothing).
+   */
+  openStream(key: string): () => void
+  /** Open streams of `key` on this instance. */
+  streamsOf(key: string): number
+}
+
+/**
+ * Who a budget belongs to: an identified caller by role and subject (every token of one subject
+ * shares it, across instances), an anonymous one by address — also before authentication, so a
+ * client guessing tokens is limited too.
+ */
+export function callerKey(identity: Identity | null, clientIp: string | null | undefined): string {
+  return identity ? `sub:${identity.role}:${identity.sub}` : `ip:${clientIp ?? 'unknown'}`
+}
+
+/**
+ * The peer's address. Forwarded headers are not trusted: behind a proxy every anonymous caller
+ * shares the proxy's budget, which errs on the safe side (identified callers are unaffected).
+ */
+export function clientIpOf(req: IncomingMessage): string | null {
+  return req.socket.remoteAddress ?? null
+}
+
+function limiter(
+  budget: Budget,
+  points: number,
+  opts: RateLimitOptions,
+): RateLimiterAbstract | null {
+  if (points <= 0) return null
+  const keyPrefix = `${opts.keyPrefix ?? 'leads:rl'}:${budget}`
+  const memory = new RateLimiterMemory({ keyPrefix, points, duration: WINDOW_S })
+  if (!opts.redis) return memory
+  // Redis down → the in-memory limiter answers at once (budgets then count per instance), so a
+  // Redis outage never turns into errors or hangs. The connection's errors are logged where the
+  // client is made.
+  return new RateLimiterRedis({
+    storeClient: opts.redis,
+    keyPrefix,
+    points,
+    duration: WINDOW_S,
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: memory,
+  })
+}
+
+/** Budgets of `rate-limiter-flexible`: in memory by default, in Redis when one is given. */
+export function createRateLimits(opts: RateLimitOptions): RateLimits {
+  const limiters: Record<Budget, RateLimiterAbstract | null> = {
+    read: limiter('read', opts.readPerMinute, opts),
+    ingest: limiter('ingest', opts.ingestPerMinute, opts),
+  }
+  const points: Record<Budget, number> = { read: opts.readPerMinute, ingest: opts.ingestPerMinute }
+  const streams = new Map<string, number>()
+
+  return {
+    async consume(budget, key) {
+      const l = limiters[budget]
+      if (!l) return
+      try {
+        await l.consume(key)
+      } catch (res) {
+        if (!(res instanceof RateLimiterRes)) throw res
+        opts.onLimited?.(budget)
+        throw new RateLimited(
+          budget,
+          points[budget],
+          Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+        )
+      }
+    },
+    openStream(key) {
+      const cap = opts.streamsPerCaller
+      const open = streams.get(key) ?? 0
+      if (cap > 0 && open >= cap) {
+        opts.onLimited?.('streams')
+        // A stream slot frees when a stream closes, not at a known time; a few seconds is a polite
+        // first retry.
+        throw new RateLimited('streams', cap, 5)
+      }
+      streams.set(key, open + 1)
+      let released = false
+      return () => {
+        if (released) return
+        released = true
+        const left = (streams.get(key) ?? 1) - 1
+        if (left <= 0) streams.delete(key)
+        else streams.set(key, left)
+      }
+    },
+    streamsOf: (key) => streams.get(key) ?? 0,
+  }
+}
