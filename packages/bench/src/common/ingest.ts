@@ -27,6 +27,7 @@ export class IngestDriver {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 })
   private readonly inFlight = new Set<Promise<void>>()
   private warmups = 0
+  private stopped = false
   readonly stats: IngestStats = {
     sent: 0,
     stored: 0,
@@ -55,7 +56,8 @@ export class IngestDriver {
     const total = Math.round((rate * durationMs) / 1_000)
     const start = performance.now()
     this.stats.firstSentMicros = nowMicros()
-    for (let tick = 1; this.stats.sent < total; tick++) {
+    this.stopped = false
+    for (let tick = 1; this.stats.sent < total && !this.stopped; tick++) {
       const due = Math.min(total, Math.floor((rate * (performance.now() - start)) / 1_000))
       const batch = []
       for (; this.stats.sent < due; this.stats.sent++) {
@@ -67,6 +69,11 @@ export class IngestDriver {
       }
       await sleep(Math.max(0, start + tick * batchMs - performance.now()))
     }
+  }
+
+  /** Ends a `run` early, after the batch being prepared (for loads of open-ended length). */
+  stop(): void {
+    this.stopped = true
   }
 
   /** Batches sent but not yet answered. */

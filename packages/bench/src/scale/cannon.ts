@@ -1,0 +1,82 @@
+import autocannon from 'autocannon'
+import { Histogram } from '../common/histogram.js'
+import { sampleProc } from '../common/proc.js'
+
+export interface LoadResult {
+  p50: number
+  p95: number
+  p99: number
+  requestsPerSecond: number
+  requests: number
+  non2xx: number
+  errors: number
+  /** Peak RSS of the measured server processes during the run, MB (summed over processes). */
+  rssPeakMb: number
+}
+
+export interface LoadSpec {
+  /** One or more servers; connections are split evenly between them. */
+  urls: string[]
+  /** Paths asked in turn on every connection. */
+  paths: string[]
+  connections: number
+  durationS: number
+  /** Server processes whose RSS is sampled during the run. */
+  pids: number[]
+}
+
+/**
+ * A closed loop (each connection sends its next request on the answer) for a fixed time.
+ * Latencies go into our own histogram: autocannon reports p90 and p97.5 but no p95.
+ */
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const latency = new Histogram()
+  let rssPeak = 0
+  const sample = async () => {
+    const all = await Promise.all(spec.pids.map((pid) => sampleProc(pid)))
+    rssPeak = Math.max(
+      rssPeak,
+      all.reduce((sum, s) => sum + (s?.rssBytes ?? 0), 0),
+    )
+  }
+  await sample()
+  const timer = setInterval(() => void sample(), 250)
+  try {
+    const per = spec.urls.map((_, i) =>
+      Math.max(1, Math.floor((spec.connections + i) / spec.urls.length)),
+    )
+    const results = await Promise.all(
+      spec.urls.map(
+        (url, i) =>
+          new Promise<autocannon.Result>((resolve, reject) => {
+            const instance = autocannon(
+              {
+                url,
+                connections: per[i]!,
+                duration: spec.durationS,
+                requests: spec.paths.map((path) => ({ method: 'GET' as const, path })),
+              },
+              (err, result) => (err ? reject(err) : resolve(result)),
+            )
+            instance.on('response', (_client, _status, _bytes, ms: number) =>
+              latency.record(ms * 1_000),
+            )
+          }),
+      ),
+    )
+    const requests = results.reduce((n, r) => n + r.requests.total, 0)
+    const seconds = Math.max(...results.map((r) => r.duration))
+    return {
+      p50: latency.quantile(0.5) / 1_000,
+      p95: latency.quantile(0.95) / 1_000,
+      p99: latency.quantile(0.99) / 1_000,
+      requestsPerSecond: requests / seconds,
+      requests,
+      non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+      errors: results.reduce((n, r) => n + r.errors, 0),
+      rssPeakMb: Math.round(rssPeak / 2 ** 20),
+    }
+  } finally {
+    clearInterval(timer)
+  }
+}
