@@ -50,9 +50,9 @@ export async function openDatabase(env: Env, logger: Logger): Promise<DbClient> 
       ? {
           databaseUrl: env.DATABASE_URL,
           statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS || undefined,
-          // A dropped idle connection is replaced by the pool; worth a line, never a crash.
+          // A dropped connection is replaced by the pool; worth a line, never a crash.
           onPoolError: (err) =>
-            logger.warn({ err, component: 'db' }, 'idle database connection lost'),
+            logger.warn({ err, component: 'db' }, 'database connection lost'),
         }
       : { dataDir: env.DATA_DIR },
   )

@@ -79,6 +79,10 @@ export async function createDbClient(opts: DbOptions = {}): Promise<DbClient> {
     // An idle client dropped by the server (a restart, `pg_terminate_backend`) emits 'error' on
     // the pool; without a listener that would crash the process. The pool replaces it by itself.
     pool.on('error', (err) => opts.onPoolError?.(err))
+    // A connection killed while checked out (between two queries of a transaction, say) emits
+    // 'error' on its client, where the pool has no listener: without this one the process would
+    // crash. The query in progress fails on its own, and the pool discards the broken client.
+    pool.on('connect', (conn) => conn.on('error', (err) => opts.onPoolError?.(err)))
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
     return { db, kind: 'postgres', schema, pool, pglite: null, close: () => db.destroy() }
   }
