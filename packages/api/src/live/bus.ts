@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import type { Redis } from 'ioredis'
 import type pg from 'pg'
 
@@ -100,6 +101,9 @@ export class RedisBus implements Bus {
     sub.on('message', (_channel: string, payload: string) => onMessage(Number(payload)))
     // After a reconnect, catch up on whatever was published while disconnected.
     sub.on('ready', () => onMessage(0))
+    // The duplicate inherits `enableOfflineQueue: false`: a SUBSCRIBE sent before it has
+    // connected fails at once, so a server started right after Redis sometimes crashed here.
+    if (sub.status !== 'ready') await once(sub, 'ready', { signal: AbortSignal.timeout(10_000) })
     await sub.subscribe(CHANNEL)
     return async () => {
       sub.disconnect()
