@@ -1,0 +1,184 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { request } from 'node:http'
+import { createServer as createNetServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createDbClient } from '@leads/db'
+import { testDatabases } from '@leads/db/testing'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { startServer } from './app.js'
+import { parseEnv } from './env.js'
+import type { LeadsServer } from './server.js'
+import { capturingLogger } from './testing.js'
+
+// The server as a process (SIGTERM) and the server next to a Redis that dies.
+
+const SERVER_DIR = new URL('..', import.meta.url).pathname
+const temps: string[] = []
+afterAll(async () => {
+  for (const dir of temps) await rm(dir, { recursive: true, force: true })
+})
+
+function leadEvents(prefix: string, count: number) {
+  const at = new Date(Date.now() - 60_000).toISOString()
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}-${i}`,
+    type: 'lead.created',
+    occurredAt: at,
+    leadId: `${prefix}-lead-${i}`,
+    agentId: `agent-${i % 5}`,
+  }))
+}
+
+/** Starts `src/main.ts` (the production entry) on PGlite in `dataDir`; resolves with its URL. */
+async function startProcess(dataDir: string): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: SERVER_DIR,
+    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', PORT: '0', DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = ''
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk
+      for (const line of buffered.split('\n')) {
+        if (line.includes('"msg":"listening"')) resolve(JSON.parse(line).url)
+      }
+    })
+    proc.once('exit', (code) => reject(new Error(`server exited early with ${code}`)))
+  })
+  return { proc, url }
+}
+
+describe('the server process', () => {
+  it('finishes or refuses an ingest in flight at SIGTERM, never half applies it, and exits 0', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'leads-sigterm-'))
+    temps.push(dataDir)
+    const { proc, url } = await startProcess(join(dataDir, 'db'))
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve))
+    const body = JSON.stringify(leadEvents('term', 1_000))
+
+    // The signal lands while the batch is being ingested: right after the body has gone out.
+    const answer = new Promise<{ status: number; text: string } | { error: string }>((resolve) => {
+      const req = request(`${url}/api/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      })
+      req.on('response', (res) => {
+        let text = ''
+        res.on('data', (c: Buffer) => {
+          text += c
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
+      })
+      req.on('error', (err) => resolve({ error: err.message }))
+      req.end(body, () => setTimeout(() => proc.kill('SIGTERM'), 5))
+    })
+    const result = await answer
+    expect(await exited).toBe(0)
+
+    const client = await createDbClient({ dataDir: join(dataDir, 'db') })
+    try {
+      const { rows } = await client.pglite!.query<{ n: number }>(
+        `select count(*)::int as n from lead_events where event_id like 'term-%'`,
+      )
+      const stored = rows[0]!.n
+      // All or nothing; and all whenever the client was told it landed.
+      expect([0, 1_000]).toContain(stored)
+      if ('status' in result && result.status === 200) {
+        expect(JSON.parse(result.text)).toMatchObject({ accepted: 1_000 })
+        expect(stored).toBe(1_000)
+      }
+    } finally {
+      await client.close()
+    }
+  }, 60_000)
+})
+
+/** A free TCP port on loopback. */
+async function freePort(): Promise<number> {
+  const probe = createNetServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as { port: number }
+  await new Promise((resolve) => probe.close(resolve))
+  return port
+}
+
+/** A Redis of the test's own, so stopping it disturbs nobody else. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const proc = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', (c: Buffer) => {
+      if (/Ready to accept connections/.test(String(c))) resolve()
+    })
+    proc.once('error', reject)
+    proc.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)))
+  })
+  return proc
+}
+
+// Where Redis paths are tested (REDIS_URL set) the machine has redis-server to start a private one.
+describe.skipIf(!process.env.REDIS_URL).each(testDatabases())(
+  'Redis going away on $kind',
+  ({ open }) => {
+    let server: LeadsServer | undefined
+    let redis: ChildProcess | undefined
+    afterEach(async () => {
+      await server?.close()
+      redis?.kill('SIGKILL')
+    })
+
+    it('falls back to in-memory cache and limits with a logged warning, no 5xx, and recovers', async () => {
+      // Closed with the server.
+      const client = await open()
+      const port = await freePort()
+      redis = await startRedis(port)
+      const { logger, lines } = capturingLogger()
+      const env = parseEnv({
+        PORT: '0',
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        RATE_LIMIT_PER_MINUTE: '1000',
+        LOG_LEVEL: 'debug',
+      })
+      const started = await startServer(env, logger, client)
+      server = started.server
+      const { url } = started
+      const read = () => fetch(`${url}/api/analytics/metrics`)
+      const ingest = (prefix: string) =>
+        fetch(`${url}/api/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(leadEvents(prefix, 3)),
+        })
+      expect((await read()).status).toBe(200)
+      expect((await ingest('before')).status).toBe(200)
+
+      const gone = new Promise((resolve) => redis!.once('exit', resolve))
+      redis.kill('SIGKILL')
+      await gone
+      const statuses: number[] = []
+      for (let i = 0; i < 5; i++) {
+        statuses.push((await read()).status, (await ingest(`during-${i}`)).status)
+      }
+      expect(statuses.every((s) => s === 200)).toBe(true)
+      // What was ingested meanwhile shows up in the reads: the memory cache is invalidated too.
+      const metrics = (await (await read()).json()) as { totalLeads: number }
+      expect(metrics.totalLeads).toBe(3 + 5 * 3)
+      expect(lines.some((l) => l.level === 40 && /redis|live transport/i.test(String(l.msg)))).toBe(
+        true,
+      )
+
+      // Redis comes back on the same port: the server goes on without a restart.
+      redis = await startRedis(port)
+      await expect
+        .poll(async () => (await ingest(`after-${Date.now()}`)).status, { timeout: 10_000 })
+        .toBe(200)
+      expect((await read()).status).toBe(200)
+    }, 60_000)
+  },
+)
