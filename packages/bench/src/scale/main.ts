@@ -245,9 +245,16 @@ async function twoInstances(
       await load(paths),
     )
     measure(
-      `2 instances: the same load split between them, live ingest ${opts.liveRate}/s into one`,
+      `2 instances: the same load split between them, live ingest ${opts.liveRate}/s into one (RSS: both processes)`,
       { kind: 'mix', cached: true, live: true },
-      await load(paths, [urlA, urlB], [a.pid, b.pid]),
+      // Straight to runLoad: the two processes' summed RSS is not one server's peak.
+      await runLoad({
+        urls: [urlA, urlB],
+        paths,
+        connections: opts.connections,
+        durationS: opts.duration,
+        pids: [a.pid, b.pid],
+      }),
     )
     ingest.stop()
     await feeding
