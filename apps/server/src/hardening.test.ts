@@ -172,7 +172,19 @@ describe.each(testDatabases())('hardening on $kind', ({ open, kind }) => {
     clearInterval(drip)
     expect(ms).toBeLessThan(5_000)
     expect(answer).toMatch(/^HTTP\/1\.1 408/)
+    expect(answer).toContain(
+      '{"error":{"code":"BAD_REQUEST","message":"request not received in time"}}',
+    )
     expect((await fetch(`${url}/healthz`)).status).toBe(200)
+  })
+
+  it('answers an oversized request line with a JSON 431', async () => {
+    const url = await start()
+    const res = await fetch(`${url}${METRICS}?tz=${'a'.repeat(20_000)}`)
+    expect(res.status).toBe(431)
+    expect(await res.json()).toEqual({
+      error: { code: 'BAD_REQUEST', message: 'request line or headers too large' },
+    })
   })
 
   it(`refuses a tRPC HTTP batch of more than ${MAX_TRPC_BATCH} calls (400)`, async () => {

@@ -9,7 +9,7 @@ import {
 } from '@leads/api'
 import type { DbClient } from '@leads/db'
 import { testDatabases } from '@leads/db/testing'
-import { createTRPCClient, createWSClient, httpBatchLink, wsLink } from '@trpc/client'
+import { createTRPCClient, createWSClient, wsLink } from '@trpc/client'
 import { Redis } from 'ioredis'
 import superjson from 'superjson'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'

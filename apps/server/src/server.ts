@@ -4,6 +4,7 @@ import {
   type IncomingMessage,
   type Server,
   type ServerResponse,
+  STATUS_CODES,
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
@@ -344,7 +345,7 @@ export function createServer(opts: ServerOptions): LeadsServer {
         maxBatchSize: MAX_TRPC_BATCH,
         createContext: createHttpContext,
         onError: onTrpcError,
-        responseMeta: ({ errors }) => ({ headers: retryHeaders(errors) }),
+        responseMeta: ({ errors }) => ({ headers: errorHeaders(errors) }),
       })
       return
     }
@@ -453,6 +454,30 @@ export function createServer(opts: ServerOptions): LeadsServer {
     },
   )
 
+  // Requests Node refuses before any handler runs (oversized request line or headers, garbage,
+  // too slow): answered with a JSON error like every other refusal, then the socket is closed.
+  httpServer.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy()
+      return
+    }
+    const [status, message] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'request line or headers too large']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'request not received in time']
+          : [400, 'malformed HTTP request']
+    logger.debug({ err, status }, 'client error')
+    const body = JSON.stringify({ error: { code: 'BAD_REQUEST', message } })
+    // A HEAD request gets the head alone: a body there would be read as the next response.
+    const raw = (err as { rawPacket?: Buffer }).rawPacket
+    const head = raw?.subarray(0, 5).toString('latin1') === 'HEAD '
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`,
+    )
+  })
+
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD })
   const wsHandler = applyWSSHandler<AppRouter>({
     wss,
@@ -541,9 +566,13 @@ function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
 }
 
-/** `Retry-After` (and the RateLimit fields) for a tRPC answer refused with 429 or 503. */
-function retryHeaders(errors: readonly TRPCError[]): Record<string, string> {
+/**
+ * Headers of a tRPC answer with errors: `Retry-After` (and the RateLimit fields) when refused
+ * with 429 or 503, and a JSON content type, which tRPC leaves out of some early refusals (415).
+ */
+function errorHeaders(errors: readonly TRPCError[]): Record<string, string> {
   const headers: Record<string, string> = {}
+  if (errors.length > 0) headers['content-type'] = 'application/json'
   for (const error of errors) {
     if (error instanceof RateLimited) Object.assign(headers, error.headers())
     else if (error.code === 'SERVICE_UNAVAILABLE')
