@@ -1,6 +1,7 @@
 import type { DrillMeasure, PipelineStage } from '@leads/contract'
 import type { Database } from '@leads/db'
 import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { alongIndex } from './ordered.js'
 import { agentFilter, type Scope } from './timeline.js'
 
 /**
@@ -98,7 +99,7 @@ const ts = (ms: number) => new Date(ms).toISOString()
 
 /** One page of a drill-down, newest fact first; `limit + 1` rows tell whether more follow. */
 export async function drillRows(db: Kysely<Database>, q: DrillQuery): Promise<DrillRow[]> {
-  return (await drillQuery(q).execute(db)).rows
+  return alongIndex(db, async (trx) => (await drillQuery(q).execute(trx)).rows)
 }
 
 /** The statement of `drillRows`, apart so a test can EXPLAIN it. */

@@ -6,12 +6,14 @@ import { createCaller } from '../root.js'
 import { readJsonBody } from './body.js'
 import { renderDocs } from './docs.js'
 import { RestError, toRestError } from './errors.js'
+import { answerExport } from './export.js'
 import { buildOpenApiDocument } from './openapi.js'
 import { JSON_TYPE, sendCacheable, sendError, sendJson } from './respond.js'
 import {
   ACTIVITY_STREAM_PATH,
   DOCS_PATH,
   EVENTS_PATH,
+  EXPORT_PATH,
   OPENAPI_PATH,
   READ_ROUTES,
 } from './routes.js'
@@ -81,6 +83,11 @@ export function createRestHandler(opts: RestOptions): RestHandler {
       const { accepted, duplicates, rejected } = await caller.events.ingest(batch)
       sendJson(res, 200, { accepted, duplicates, rejected })
     },
+  })
+  endpoints.set(EXPORT_PATH, {
+    methods: ['GET'],
+    answer: async ({ req, res, url }) =>
+      answerExport(await callerFor(req), url.searchParams, req, res),
   })
   endpoints.set(OPENAPI_PATH, {
     methods: ['GET', 'HEAD'],

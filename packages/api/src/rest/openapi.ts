@@ -2,6 +2,8 @@ import {
   ACTIVITY_KINDS,
   activityInput,
   activityMessage,
+  eventsExportInput,
+  exportSelector,
   ingestResult,
   leadEvent,
   MAX_BATCH_BYTES,
@@ -20,6 +22,7 @@ import {
   ACTIVITY_STREAM_PATH,
   DOCS_PATH,
   EVENTS_PATH,
+  EXPORT_PATH,
   OPENAPI_PATH,
   READ_ROUTES,
   type ReadRoute,
@@ -257,6 +260,85 @@ EventSource resumes by itself with the standard \`Last-Event-ID\` header, which 
 \`?lastEventId=\`. A client that stops reading is cut once ${MIB} MiB wait for it, and resumes the
 same way.`
 
+/** The export: its own two parameters, then whatever the chosen report takes. */
+function exportOperation(): Record<string, Operation> {
+  const selector = jsonSchema(exportSelector, 'input') as {
+    properties: Record<string, JsonSchema>
+  }
+  const events = jsonSchema(eventsExportInput, 'input') as {
+    properties: Record<string, JsonSchema>
+  }
+  const reportParameters = new Map<string, JsonSchema>(Object.entries(events.properties))
+  for (const route of READ_ROUTES.filter((r) => r.operationId !== 'leads'))
+    for (const p of queryParameters(route)) reportParameters.set(p.name, p.schema)
+  const rowsOf = {
+    type: 'array',
+    items: {
+      type: 'object',
+      additionalProperties: { type: ['string', 'number', 'null', 'array'] },
+    },
+  }
+  return {
+    get: {
+      operationId: 'export',
+      tags: ['analytics'],
+      summary: 'Download a report or the raw events as CSV or JSON',
+      description:
+        'A file (`Content-Disposition: attachment; filename="<report>-<local date>.<format>"`) ' +
+        "with the report's figures as rows — the same procedure as the read answers them, with " +
+        'the same role scope and pseudonyms. Columns: metrics `kpi, value, previous, change, delta, ' +
+        'from, to, previousFrom, previousTo` (one row per KPI); lead-volume `start, newLeads, ' +
+        'conversions`; funnel `stage, count, rateFromPrevious, rateFromStart`; heatmap `dayOfWeek, ' +
+        'hour, count`; leaderboard `rank, agentId, agentName, teamId, totalLeads, convertedLeads, ' +
+        'conversionRate, avgResponseTimeSeconds, previousRank, series` (the 7-day series joined ' +
+        'by `;` in CSV); events `seq, id, type, occurredAt, leadId, agentId, status, action, ' +
+        'source, name, teamId`. CSV follows RFC 4180: a header row, CRLF line ends, fields with a ' +
+        'comma, quote, CR or LF quoted, null as an empty field; JSON is an array of the same rows. ' +
+        'Timestamps are ISO 8601 with the offset of `tz`. `report=events` streams the raw events ' +
+        `of the window (\`from\`/\`to\`, at most ${MAX_RANGE_DAYS} days; default today so far), oldest ` +
+        'first, in constant server memory: an agent gets the events of their own leads and their ' +
+        "own events, a manager those of their teams' agents. The export is a snapshot: events " +
+        'ingested after it began are not in it.',
+      parameters: [
+        ...Object.entries(selector.properties).map(
+          ([name, schema]): Parameter => ({
+            name,
+            in: 'query',
+            required: name === 'report',
+            description:
+              name === 'report'
+                ? 'What to export: a report, or `events` for the raw event log.'
+                : 'File format (default csv).',
+            schema,
+          }),
+        ),
+        ...[...reportParameters].map(
+          ([name, schema]): Parameter => ({
+            name,
+            in: 'query',
+            required: false,
+            description: `As for the chosen report${PARAMETER_DOCS[name] ? `: ${PARAMETER_DOCS[name]}` : '.'}`,
+            schema,
+          }),
+        ),
+      ],
+      responses: {
+        '200': {
+          description: 'The file.',
+          headers: { 'Content-Disposition': ref('headers', 'ContentDisposition') },
+          content: {
+            'text/csv': { schema: { type: 'string', description: 'RFC 4180, with a header row.' } },
+            'application/json': { schema: rowsOf },
+          },
+        },
+        '400': ref('responses', 'BadRequest'),
+        '500': ref('responses', 'InternalError'),
+        default: ref('responses', 'Error'),
+      },
+    },
+  }
+}
+
 /** Builds the OpenAPI 3.1 document from the contract's zod schemas and the route table. */
 export function buildOpenApiDocument(): OpenApiDocument {
   const schemas: Record<string, JsonSchema> = {
@@ -303,6 +385,8 @@ export function buildOpenApiDocument(): OpenApiDocument {
       },
     }
   }
+
+  paths[EXPORT_PATH] = exportOperation()
 
   paths[EVENTS_PATH] = {
     post: {
@@ -436,6 +520,10 @@ export function buildOpenApiDocument(): OpenApiDocument {
       headers: {
         ETag: {
           description: 'Strong validator of the body (SHA-256).',
+          schema: { type: 'string' },
+        },
+        ContentDisposition: {
+          description: 'Always `attachment`, with a file name of the report and the local date.',
           schema: { type: 'string' },
         },
         CacheControl: {

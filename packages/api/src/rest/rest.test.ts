@@ -220,6 +220,7 @@ describe.each(testDatabases())('REST adapter on $kind', ({ open }) => {
       expect(Object.keys(doc.paths).sort()).toEqual(
         [
           ...READ_PATHS,
+          '/api/analytics/export',
           '/api/analytics/activity-stream',
           '/api/events',
           '/api/openapi.json',

@@ -134,6 +134,8 @@ export const READ_ROUTES: readonly ReadRoute[] = [
 ]
 
 export const EVENTS_PATH = '/api/events'
+/** CSV or JSON downloads of every report and of the raw events (rest/export.ts). */
+export const EXPORT_PATH = '/api/analytics/export'
 export const OPENAPI_PATH = '/api/openapi.json'
 export const DOCS_PATH = '/api/docs'
 /** Served by the live feed (WebSocket and SSE), not by this adapter. */

@@ -1,5 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server'
 import { activity, metricsLive } from './activity.js'
+import { eventsExport } from './eventsExport.js'
 import { funnel } from './funnel.js'
 import { heatmap } from './heatmap.js'
 import { leaderboard } from './leaderboard.js'
@@ -14,6 +15,7 @@ export const analyticsRouter = {
   heatmap,
   leaderboard,
   leads,
+  eventsExport,
   activity,
   metricsLive,
 } satisfies TRPCRouterRecord
