@@ -51,8 +51,7 @@ export async function openDatabase(env: Env, logger: Logger): Promise<DbClient> 
           databaseUrl: env.DATABASE_URL,
           statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS || undefined,
           // A dropped connection is replaced by the pool; worth a line, never a crash.
-          onPoolError: (err) =>
-            logger.warn({ err, component: 'db' }, 'database connection lost'),
+          onPoolError: (err) => logger.warn({ err, component: 'db' }, 'database connection lost'),
         }
       : { dataDir: env.DATA_DIR },
   )

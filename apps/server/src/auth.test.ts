@@ -12,7 +12,6 @@ import {
 import type { DbClient } from '@leads/db'
 import { testDatabases } from '@leads/db/testing'
 import { createTRPCClient, createWSClient, httpBatchLink, wsLink } from '@trpc/client'
-import { pino } from 'pino'
 import superjson from 'superjson'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
@@ -23,17 +22,15 @@ import {
   type ServerOptions,
   WS_UNAUTHORIZED,
 } from './server.js'
+import { bearer, refusedUpgrade, silent, TEST_SECRET, wsUrl } from './testing.js'
 
-const silent = pino({ level: 'silent' })
-const SECRET = 'test-secret-that-is-at-least-32-bytes-long'
+const SECRET = TEST_SECRET
 const OTHER_SECRET = 'another-secret-of-at-least-32-bytes-length'
 const STREAM = '/api/analytics/activity-stream'
 const METRICS = '/api/analytics/metrics'
 
 const sign = (claims: TokenClaims, ttl: string | number = '1h', now?: number) =>
   signToken(SECRET, claims, ttl, now === undefined ? {} : { now })
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
-const wsUrl = (url: string) => url.replace(/^http/, 'ws')
 
 let n = 0
 function action(agentId = 'a1'): LeadEvent {
@@ -46,25 +43,6 @@ function action(agentId = 'a1'): LeadEvent {
     agentId,
     action: 'call',
   }
-}
-
-/** Status and JSON body of a refused WebSocket upgrade; rejects if the upgrade is accepted. */
-function refusedUpgrade(url: string, headers: Record<string, string> = {}) {
-  const ws = new WebSocket(url, { headers })
-  return new Promise<{ status: number; body: unknown }>((resolve, reject) => {
-    ws.on('open', () => {
-      ws.close()
-      reject(new Error('upgrade was accepted'))
-    })
-    ws.on('error', () => {})
-    ws.on('unexpected-response', (_req, res) => {
-      let text = ''
-      res.on('data', (c: Buffer) => {
-        text += c
-      })
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }))
-    })
-  })
 }
 
 describe.each(testDatabases())('authentication on $kind', ({ open }) => {

@@ -1,11 +1,13 @@
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { signToken } from '@leads/api'
 import { type DbClient, ensureUpcomingPartitions, migrateDownAll, migrateToLatest } from '@leads/db'
 // The seed and simulator entry point of packages/db (its `./seed` export).
 import { DEFAULT_AGENTS, isEmpty, runSimulator, seedDatabase } from '@leads/db/seed'
 import { createLogger, handleProcessSignals, openDatabase, startServer } from './app.js'
-import { loadEnv } from './env.js'
+import { type Env, loadEnv } from './env.js'
 import type { LeadsServer } from './server.js'
 
 // `pnpm dev`: migrate, seed demo history when the database is empty, serve, and feed the server
@@ -23,9 +25,42 @@ const SIMULATOR_EVENTS_PER_SECOND = DEMO.events / DEMO.days / 86_400
 /** tsx watch kills a restarting process after 5 s; draining must finish well before that. */
 const DRAIN_TIMEOUT_MS = 3_000
 const PROGRESS_EVERY_MS = 5_000
+/** HS256 wants a key at least as long as its hash; the environment check asks the same. */
+const DEV_SECRET_BYTES = 32
 
-const env = loadEnv()
+/**
+ * `pnpm dev` runs with authentication on, as production does, so that the dashboard's demo-user
+ * picker (tokens from `POST /api/dev/token`) shows what each role really sees. Without a
+ * configured AUTH_JWT_SECRET a random one is made once and kept beside the demo data: tokens in
+ * open tabs and the leaderboard pseudonyms survive watch restarts. An identity provider
+ * (AUTH_JWKS_URL) is left alone: a second, local way in would defeat testing against it.
+ */
+async function withDevSecret(base: Env): Promise<{ env: Env; secretFile: string | null }> {
+  if (base.AUTH_JWT_SECRET !== undefined || base.AUTH_JWKS_URL !== undefined)
+    return { env: base, secretFile: null }
+  const secretFile = `${base.DATA_DIR}.dev-secret`
+  let secret = await readFile(secretFile, 'utf8').then(
+    (text) => text.trim(),
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return ''
+      throw err
+    },
+  )
+  if (Buffer.byteLength(secret) < DEV_SECRET_BYTES) {
+    secret = randomBytes(DEV_SECRET_BYTES).toString('hex')
+    await mkdir(dirname(secretFile), { recursive: true })
+    await writeFile(secretFile, `${secret}\n`, { mode: 0o600 })
+  }
+  return { env: { ...base, AUTH_JWT_SECRET: secret }, secretFile }
+}
+
+const { env, secretFile } = await withDevSecret(loadEnv())
 const logger = createLogger(env)
+if (secretFile)
+  logger.info(
+    { secretFile },
+    'development authentication: AUTH_JWT_SECRET unset, using a generated one; get tokens from POST /api/dev/token',
+  )
 const stop = new AbortController()
 let client: DbClient | undefined
 let server: LeadsServer | undefined

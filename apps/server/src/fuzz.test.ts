@@ -1,14 +1,10 @@
 import { request } from 'node:http'
 import {
-  ACTIVITY_STREAM_PATH,
   createRateLimits,
   createVerifier,
-  DOCS_PATH,
   EVENTS_PATH,
   FeedHub,
   InProcessBus,
-  OPENAPI_PATH,
-  READ_ROUTES,
   systemClock,
 } from '@leads/api'
 import type { DbClient } from '@leads/db'
@@ -16,7 +12,7 @@ import { testDatabases } from '@leads/db/testing'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMetrics } from './metrics.js'
-import { createServer, DEV_TOKEN_PATH, type LeadsServer, METRICS_PATH } from './server.js'
+import { createServer, KNOWN_ROUTES, type LeadsServer } from './server.js'
 import { signTest, silent, TEST_SECRET } from './testing.js'
 
 // Hostile input at every path: whatever arrives, the answer is never a 5xx, an error is JSON as
@@ -24,15 +20,7 @@ import { signTest, silent, TEST_SECRET } from './testing.js'
 const RUNS = Number(process.env.FUZZ_RUNS ?? 120)
 
 const PATHS = [
-  ...READ_ROUTES.map((r) => r.path),
-  EVENTS_PATH,
-  OPENAPI_PATH,
-  DOCS_PATH,
-  ACTIVITY_STREAM_PATH,
-  DEV_TOKEN_PATH,
-  METRICS_PATH,
-  '/healthz',
-  '/readyz',
+  ...KNOWN_ROUTES,
   '/api/trpc/analytics.metrics',
   '/api/trpc/analytics.leaderboard,analytics.funnel',
   '/api/trpc/events.ingest',

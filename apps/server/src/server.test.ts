@@ -2,20 +2,11 @@ import { type AppRouter, type LeadEvent, systemClock } from '@leads/api'
 import { type DbClient, ping } from '@leads/db'
 import { testDatabases } from '@leads/db/testing'
 import { createTRPCClient, createWSClient, httpBatchLink, wsLink } from '@trpc/client'
-import { type Logger, pino } from 'pino'
 import superjson from 'superjson'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { createServer, type LeadsServer, type ServerOptions } from './server.js'
-
-const silent = pino({ level: 'silent' })
-
-/** A logger whose JSON lines land in an array, to check what was logged. */
-function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = []
-  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) })
-  return { logger, lines }
-}
+import { capturingLogger, silent } from './testing.js'
 
 /** A promise with its resolve function outside, to hold a request open. */
 function gate<T = void>() {

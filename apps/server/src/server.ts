@@ -136,7 +136,8 @@ const STREAMING_ROUTES = new Set([
   `${TRPC_PATH}/analytics.activity`,
   `${TRPC_PATH}/analytics.metricsLive`,
 ])
-const KNOWN_ROUTES: ReadonlySet<string> = new Set([
+/** Every path the server answers itself (tRPC aside); metrics label requests by these. */
+export const KNOWN_ROUTES: ReadonlySet<string> = new Set([
   ...READ_ROUTES.map((r) => r.path),
   EVENTS_PATH,
   OPENAPI_PATH,
