@@ -2,10 +2,9 @@ import type { LeadEvent } from '@leads/contract'
 import { type Kysely, sql, type Transaction } from 'kysely'
 import type { Database } from '../schema.js'
 import { Deltas } from './deltas.js'
-import { deriveLead, type LeadFacts } from './derive.js'
+import { deriveLead, type LeadEventFacts, type LeadFacts } from './derive.js'
 import {
   INGEST_LOCK,
-  loadLeadEvents,
   type StoredEvent,
   writeAgents,
   writeCounters,
@@ -100,7 +99,7 @@ export async function deriveAllLeads(
     if (leads.length === 0) break
     const ids = leads.map((l) => l.lead_id!)
     lastLead = ids[ids.length - 1]!
-    const byLead = await loadLeadEvents(db, ids)
+    const byLead = await loadLeadRange(db, ids[0]!, lastLead)
     const deltas = new Deltas()
     const derived = new Map<string, LeadFacts>()
     for (const id of ids) {
@@ -113,6 +112,34 @@ export async function deriveAllLeads(
     done += ids.length
     onPage?.(done)
   }
+}
+
+/**
+ * All events of the leads in [first, last], grouped by lead. A key range is one contiguous slice
+ * of each partition's (lead_id, occurred_at) index; the same page as an IN list would be thousands
+ * of separate probes into every partition.
+ */
+async function loadLeadRange(db: Kysely<Database>, first: string, last: string) {
+  const byLead = new Map<string, LeadEventFacts[]>()
+  const rows = await db
+    .selectFrom('lead_events')
+    .select(['event_id', 'type', 'occurred_at', 'lead_id', 'agent_id', 'status', 'source'])
+    .where('lead_id', '>=', first)
+    .where('lead_id', '<=', last)
+    .execute()
+  for (const r of rows) {
+    const list = byLead.get(r.lead_id!) ?? []
+    if (list.length === 0) byLead.set(r.lead_id!, list)
+    list.push({
+      id: r.event_id,
+      type: r.type,
+      occurredAt: r.occurred_at,
+      agentId: r.agent_id,
+      status: r.status,
+      source: r.source,
+    })
+  }
+  return byLead
 }
 
 /** Every derived row in a canonical order, zero-valued counter rows left out. */

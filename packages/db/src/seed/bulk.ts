@@ -132,7 +132,18 @@ export async function bulkLoad(
   let leads = 0
 
   let chunk: StoredEvent[] = []
-  const flush = async () => {
+  // The database writes one chunk while this thread generates the next (2 cores, 2 workers).
+  let writing: Promise<void> = Promise.resolve()
+  const startWrite = async () => {
+    await writing
+    const full = chunk
+    chunk = []
+    writing = write(full)
+    // Awaited before the next write or at the end; marked handled so a failure is not reported
+    // as unhandled while the generator is still running.
+    writing.catch(() => {})
+  }
+  const write = async (chunk: StoredEvent[]) => {
     if (chunk.length === 0) return
     await ensurePartitions(
       db,
@@ -145,7 +156,6 @@ export async function bulkLoad(
     await writeAgents(db, chunk)
     await writeCounters(db, deltas)
     events += chunk.length
-    chunk = []
     onProgress?.({
       phase: 'events',
       done: events,
@@ -160,9 +170,14 @@ export async function bulkLoad(
     if (!n.ok) throw new Error(`generated event rejected: ${JSON.stringify(n.rejection)}`)
     if (n.event.type === 'lead.created') leads++
     chunk.push({ ...n.event, seq: ++seq })
-    if (chunk.length === CHUNK) await flush()
+    if (chunk.length === CHUNK) await startWrite()
+    else if (chunk.length % 1_000 === 0) {
+      // Let the chunk being written take its next step (its queries' callbacks need this thread).
+      await new Promise((resolve) => setImmediate(resolve))
+    }
   }
-  await flush()
+  await startWrite()
+  await writing
   onProgress?.({
     phase: 'events',
     done: events,
