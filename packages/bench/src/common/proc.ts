@@ -28,7 +28,7 @@ export async function sampleProc(pid: number): Promise<Omit<ProcSample, 'at'> | 
 }
 
 /** Busy and total CPU time of the whole machine, in seconds, from /proc/stat. */
-async function sampleMachine(): Promise<{ busy: number; total: number }> {
+export async function sampleMachine(): Promise<{ busy: number; total: number }> {
   const stat = await readFile('/proc/stat', 'utf8')
   const ticks = stat.slice(0, stat.indexOf('\n')).split(/\s+/).slice(1).map(Number)
   // user nice system idle iowait irq softirq steal: idle and iowait are the not-busy ones.

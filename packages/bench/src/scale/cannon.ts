@@ -1,6 +1,6 @@
 import autocannon from 'autocannon'
 import { Histogram } from '../common/histogram.js'
-import { sampleProc } from '../common/proc.js'
+import { sampleMachine, sampleProc } from '../common/proc.js'
 
 export interface LoadResult {
   p50: number
@@ -12,6 +12,8 @@ export interface LoadResult {
   errors: number
   /** Peak RSS of the measured server processes during the run, MB (summed over processes). */
   rssPeakMb: number
+  /** Busy cores of the whole machine during the run: this benchmark, its database and anyone else. */
+  machineBusyCores: number
 }
 
 export interface LoadSpec {
@@ -40,6 +42,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     )
   }
   await sample()
+  const machineStart = await sampleMachine()
+  const wallStart = performance.now()
   const timer = setInterval(() => void sample(), 250)
   try {
     const per = spec.urls.map((_, i) =>
@@ -64,6 +68,9 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
           }),
       ),
     )
+    const machineEnd = await sampleMachine()
+    const machineBusyCores =
+      (machineEnd.busy - machineStart.busy) / ((performance.now() - wallStart) / 1_000)
     const requests = results.reduce((n, r) => n + r.requests.total, 0)
     const seconds = Math.max(...results.map((r) => r.duration))
     return {
@@ -75,6 +82,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       non2xx: results.reduce((n, r) => n + r.non2xx, 0),
       errors: results.reduce((n, r) => n + r.errors, 0),
       rssPeakMb: Math.round(rssPeak / 2 ** 20),
+      machineBusyCores,
     }
   } finally {
     clearInterval(timer)

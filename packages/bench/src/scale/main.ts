@@ -41,10 +41,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 
+const machine =
+  `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
+  `node ${process.version}`
+const loadAtStart = loadavg()[0]!
 log(
   `bench — ${opts.events.toLocaleString('en-US')} events over ${opts.days} days, ${opts.agents} agents; ` +
-    `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, ` +
-    `load average ${loadavg()[0]!.toFixed(2)}; ${db.describe}`,
+    `${machine}, load average ${loadAtStart.toFixed(2)}; ${db.describe}`,
 )
 
 let loadSummary = ''
@@ -71,6 +74,9 @@ process.stdout.write(
     `## pnpm bench — ${opts.events.toLocaleString('en-US')} events, ${opts.duration} s per row, ${opts.connections} connections`,
     '',
     `${db.describe}${opts.redisUrl ? ', Redis cache and bus' : ''}. ${loadSummary} Whole run ${minutes.toFixed(1)} min.`,
+    '',
+    `Machine: ${machine}; 1-minute load average ${loadAtStart.toFixed(2)} at the start, ` +
+      `${loadavg()[0]!.toFixed(2)} at the end (other work on the machine counts in it and in "machine busy cores").`,
     '',
     renderTable(report),
     '',

@@ -47,6 +47,7 @@ export function renderTable(report: Report): string {
     'p99 ours/floor',
     'p50 naive/ours',
     'server RSS peak MB',
+    'machine busy cores',
     'non-2xx / errors',
   ]
   const lines = report.rows.map((r) => {
@@ -60,6 +61,7 @@ export function renderTable(report: Report): string {
       r.kind === 'floor' ? '1×' : ratio(r.result.p99, floor?.result.p99),
       naive ? ratio(naive.result.p50, r.result.p50) : '–',
       int(r.result.rssPeakMb),
+      fixed(r.result.machineBusyCores, 2),
       `${int(r.result.non2xx)} / ${int(r.result.errors)}`,
     ]
   })
@@ -67,28 +69,21 @@ export function renderTable(report: Report): string {
     const { api, copy } = report.ingest
     const rate = (t: Throughput) =>
       `${int(t.eventsPerSecond)} events/s (${int(t.events)} in ${fixed(t.seconds)} s)`
-    lines.push([
-      'ingest: POST /api/events, batches of 1,000',
+    const ingestRow = (label: string, value: string) => [
+      label,
       '',
       '',
       '',
-      rate(api),
-      '',
-      '',
-      '',
-      '',
-    ])
-    lines.push([
-      `ingest floor: COPY of the same rows into a bare table (API ÷ COPY ${ratio(api.eventsPerSecond, copy.eventsPerSecond, 2)})`,
-      '',
-      '',
-      '',
-      rate(copy),
-      '',
-      '',
-      '',
-      '',
-    ])
+      value,
+      ...head.slice(5).map(() => ''),
+    ]
+    lines.push(ingestRow('ingest: POST /api/events, batches of 1,000', rate(api)))
+    lines.push(
+      ingestRow(
+        `ingest floor: COPY of the same rows into a bare table (API ÷ COPY ${ratio(api.eventsPerSecond, copy.eventsPerSecond, 2)})`,
+        rate(copy),
+      ),
+    )
   }
   return [head, head.map(() => '---'), ...lines].map((r) => `| ${r.join(' | ')} |`).join('\n')
 }
