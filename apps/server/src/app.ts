@@ -1,5 +1,6 @@
 import {
   type Bus,
+  CursorGenerationCache,
   createRateLimits,
   createVerifier,
   FeedHub,
@@ -80,7 +81,13 @@ export async function startLive(env: Env, logger: Logger, client: DbClient) {
     ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : null
   redis?.on('error', warn)
-  const cache: ReadCache = redis ? new RedisCache(redis, warn) : new MemoryCache()
+  // Without Redis, instances on one Postgres key their memory caches by the database's cursor,
+  // so one's read right after another's ingest is never answered from before it.
+  const cache: ReadCache = redis
+    ? new RedisCache(redis, warn)
+    : env.DATABASE_URL
+      ? new CursorGenerationCache(client.db)
+      : new MemoryCache()
   const databaseUrl = env.DATABASE_URL
   const bus: Bus = redis
     ? new RedisBus(redis, warn)

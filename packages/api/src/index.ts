@@ -1,6 +1,7 @@
 export * from '@leads/contract'
 export * from './auth/index.js'
 export { MemoryCache, type ReadCache } from './cache/cache.js'
+export { CursorGenerationCache } from './cache/cursor.js'
 export { RedisCache } from './cache/redis.js'
 export {
   type ApiDeps,

@@ -1,0 +1,26 @@
+import type { Database } from '@leads/db'
+import { type Kysely, sql } from 'kysely'
+import { MemoryCache } from './cache.js'
+
+/**
+ * A memory cache whose generation is the last committed event cursor in the database. Several
+ * instances on one Postgres without Redis each keep their own memory and hear of each other's
+ * ingest only through LISTEN/NOTIFY, a few milliseconds after the ingest has answered; keyed by
+ * the database's cursor, a read on any instance right after another's ingest computes afresh
+ * instead of answering from before it. Costs one index-only read per cached answer.
+ */
+export class CursorGenerationCache extends MemoryCache {
+  constructor(
+    private readonly db: Kysely<Database>,
+    maxEntries?: number,
+  ) {
+    super(maxEntries)
+  }
+
+  override async generation(): Promise<number> {
+    // Read after commit only: a reader that sees cursor N computes from data that includes N.
+    const { rows } = await sql<{ seq: number | null }>`
+      select max(seq)::int8 as seq from lead_event_ids`.execute(this.db)
+    return Number(rows[0]?.seq ?? 0)
+  }
+}
