@@ -185,6 +185,14 @@ describe.each(testDatabases())('authentication on $kind', ({ open }) => {
     )
   })
 
+  it('refuses a tRPC WebSocket upgrade with a bad Authorization header (401), before any socket', async () => {
+    const refused = await refusedUpgrade(`${wsUrl(url)}/api/trpc`, bearer(tokens.forged))
+    expect(refused.status).toBe(401)
+    expect(refused.body).toMatchObject({ error: { code: 'UNAUTHORIZED' } })
+    const expired = await refusedUpgrade(`${wsUrl(url)}/api/trpc`, bearer(tokens.expired))
+    expect(expired.status).toBe(401)
+  })
+
   it('serves a tRPC WebSocket whose connectionParams carry a good token', async () => {
     const wsClient = createWSClient({
       url: `${wsUrl(url)}/api/trpc`,

@@ -35,6 +35,7 @@ import {
   READ_ROUTES,
   RETRY_AFTER_UNAVAILABLE_S,
   type RestHandler,
+  rejectUpgrade as rejectUpgradeWith,
   toRestError,
   type Verifier,
 } from '@leads/api'
@@ -506,6 +507,15 @@ export function createServer(opts: ServerOptions): LeadsServer {
     if (!originAllowed(req)) return rejectUpgrade(socket, 403, 'Forbidden')
     if (pathOf(req) === ACTIVITY_STREAM_PATH) return void activity.handleUpgrade(req, socket, head)
     if (pathOf(req) !== TRPC_PATH) return rejectUpgrade(socket, 404, 'Not Found')
+    // A bad `Authorization` header is refused before the upgrade (401), so a client does not
+    // reconnect in a loop; a token in connectionParams can only be judged once the socket is open.
+    if (verify && req.headers.authorization !== undefined) {
+      void identify(req).then(
+        () => wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req)),
+        (err: unknown) => rejectUpgradeWith(socket, toRestError(err)),
+      )
+      return
+    }
     wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req))
   })
 

@@ -27,6 +27,7 @@ export {
   type ActivityEndpointOptions,
   type ActivityStreamStats,
   createActivityEndpoint,
+  rejectUpgrade,
   type StreamLogger,
 } from './live/endpoint.js'
 export { FeedHub, SlowConsumerError } from './live/hub.js'

@@ -114,7 +114,8 @@ function acceptsEventStream(accept: string | undefined): boolean {
     .some((type) => type === 'text/event-stream' || type === 'text/*' || type === '*/*')
 }
 
-function rejectUpgrade(socket: Duplex, err: RestError): void {
+/** Answers an upgrade request with `err` as a plain HTTP response (JSON body) and closes it. */
+export function rejectUpgrade(socket: Duplex, err: RestError): void {
   const body = JSON.stringify(err.body())
   const headers = Object.entries({
     'content-type': 'application/json; charset=utf-8',
