@@ -51,6 +51,14 @@ export const AGENTS = {
   eli: 'Eli Novak',
 } as const
 export type AgentKey = keyof typeof AGENTS
+/** Ava and Ben work in one team, so a manager of t1 sees them and nobody else. */
+export const TEAMS: Record<AgentKey, string> = {
+  ava: 't1',
+  ben: 't1',
+  chen: 't2',
+  dana: 't2',
+  eli: 't3',
+}
 
 /** Collects events with readable, unique ids. */
 class EventLog {
@@ -68,6 +76,7 @@ class EventLog {
       occurredAt: iso(at),
       agentId,
       name,
+      teamId: TEAMS[agentId],
     })
   }
 
@@ -182,14 +191,18 @@ export function knownScenario(now: number, cal: OrgCalendar): Scenario {
   }
 }
 
-/** POSTs a batch to `/api/events` and returns the server's answer. */
+/** POSTs a batch to `/api/events` (with `token` when the server wants one) and returns the answer. */
 export async function postEvents(
   baseUrl: string,
   events: readonly LeadEvent[],
+  token?: string,
 ): Promise<IngestResult> {
   const res = await fetch(`${baseUrl}/api/events`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(token && { authorization: `Bearer ${token}` }),
+    },
     body: JSON.stringify(events),
   })
   if (!res.ok) throw new Error(`POST /api/events: ${res.status} ${await res.text()}`)

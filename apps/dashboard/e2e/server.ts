@@ -6,6 +6,7 @@ import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
 const SERVER_DIR = fileURLToPath(new URL('../../server/', import.meta.url))
+const DB_DIR = fileURLToPath(new URL('../../../packages/db/', import.meta.url))
 export const DASHBOARD_DIST = fileURLToPath(new URL('../dist/', import.meta.url))
 
 /** A port nobody listens on now; the server is then started on it (and restarted on the same one). */
@@ -24,6 +25,10 @@ export interface ServerOptions {
   port: number
   dataDir: string
   orgTimezone: string
+  /** Set: authentication on, every API call needs a token signed with it. Default: open. */
+  jwtSecret?: string
+  /** Default `production`, as `pnpm start`; `development` also serves `POST /api/dev/token`. */
+  nodeEnv?: 'production' | 'development'
 }
 
 export interface RunningServer {
@@ -53,11 +58,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       DATA_DIR: opts.dataDir,
       DASHBOARD_DIR: DASHBOARD_DIST,
       ORG_TIMEZONE: opts.orgTimezone,
-      NODE_ENV: 'production',
+      NODE_ENV: opts.nodeEnv ?? 'production',
       LOG_LEVEL: 'warn',
-      // Empty counts as unset: the tests always run on a fresh PGlite with the in-process bus.
+      // Empty counts as unset: the tests always run on a fresh PGlite with the in-process bus,
+      // and authentication is what the test asks for, whatever the shell exported.
       DATABASE_URL: '',
       REDIS_URL: '',
+      AUTH_JWT_SECRET: opts.jwtSecret ?? '',
+      AUTH_JWKS_URL: '',
+      AUTH_JWT_ISSUER: '',
+      AUTH_JWT_AUDIENCE: '',
+      LEADERBOARD_ANONYMIZE: '',
+      PSEUDONYM_KEY: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -101,4 +113,28 @@ async function waitUntilReady(url: string, child: ChildProcess, timeoutMs: numbe
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   throw new Error(`server at ${url} not ready after ${timeoutMs} ms`)
+}
+
+/**
+ * Fills `dataDir` with demo history the way `pnpm db:seed` does (`packages/db`'s seed CLI: the
+ * seed generator's 30-agent roster, office hours in `tz`, up to now).
+ */
+export async function seedDemo(
+  dataDir: string,
+  opts: { days: number; events: number; tz: string },
+): Promise<void> {
+  const args = ['--days', String(opts.days), '--events', String(opts.events), '--tz', opts.tz]
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/seed.ts', ...args], {
+    cwd: DB_DIR,
+    env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString()
+  }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  const [code] = (await once(child, 'exit')) as [number | null]
+  if (code !== 0) throw new Error(`seeding failed (exit ${code}):\n${output}`)
 }

@@ -6,6 +6,8 @@ import { KpiCards } from './components/KpiCards'
 import { Leaderboard } from './components/Leaderboard'
 import { LeadVolume } from './components/LeadVolume'
 import { ConnectionIndicator, ErrorBanner, TimeZoneSelect } from './components/StatusBar'
+import { ViewAs } from './components/ViewAs'
+import type { Viewer } from './lib/auth'
 import type { ConnectionTracker } from './lib/connection'
 import { formatClock } from './lib/format'
 import { trpc } from './lib/trpc'
@@ -42,7 +44,16 @@ function useConnection(tracker: ConnectionTracker) {
   return useSyncExternalStore(tracker.subscribe, tracker.getSnapshot)
 }
 
-export function App({ tracker }: { tracker: ConnectionTracker }) {
+interface AppProps {
+  tracker: ConnectionTracker
+  /** Who the token says is looking (null: no token, or one the page cannot read). */
+  viewer: Viewer | null
+  /** The server hands out development tokens: offer the demo-user picker. */
+  devTokens: boolean
+  onViewAs: (token: string) => void
+}
+
+export function App({ tracker, viewer, devTokens, onViewAs }: AppProps) {
   const connection = useConnection(tracker)
   const [tz, setTz] = useZoneParam()
   const scope = useMemo(() => (tz ? { tz } : {}), [tz])
@@ -67,6 +78,7 @@ export function App({ tracker }: { tracker: ConnectionTracker }) {
               as of <time dateTime={metrics.data.asOf}>{formatClock(metrics.data.asOf, true)}</time>
             </span>
           )}
+          {devTokens && <ViewAs viewer={viewer} onPick={onViewAs} />}
           <TimeZoneSelect value={tz} serverZone={orgZone} onChange={setTz} />
           <ConnectionIndicator status={connection} />
         </div>
@@ -78,7 +90,7 @@ export function App({ tracker }: { tracker: ConnectionTracker }) {
         <Funnel scope={scope} />
         <ActivityFeed feed={feed} />
         <Heatmap scope={scope} />
-        <Leaderboard scope={scope} />
+        <Leaderboard scope={scope} self={viewer?.role === 'agent' ? viewer.sub : null} />
       </main>
     </div>
   )

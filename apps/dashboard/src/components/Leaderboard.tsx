@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react'
 import { type ChartOption, palette } from '../lib/echarts'
 import { formatCount, formatDuration, formatPercent, rankMovement } from '../lib/format'
+import { visibleRows } from '../lib/rows'
 import { type LeaderboardData, type LeaderboardPeriod, type RouterInputs, trpc } from '../lib/trpc'
 import { Chart } from './Chart'
 import { Empty, Failed, Loading, Panel } from './Panel'
@@ -20,6 +21,11 @@ const EMPTY_TEXT: Record<LeaderboardPeriod, string> = {
 }
 /** Rows shown; a wall screen has room for about this many. */
 const LIMIT = 20
+/**
+ * An agent's own row may rank below the top ones and is still shown, so an agent's page asks
+ * for the API's largest page to find it.
+ */
+const AGENT_LIMIT = 500
 
 type Scope = Omit<RouterInputs['analytics']['leaderboard'], 'period' | 'limit' | 'offset'>
 type Row = LeaderboardData['rows'][number]
@@ -53,14 +59,60 @@ function Sparkline({ series, name }: { series: Row['trend']['series']; name: str
   )
 }
 
-/** Agents ranked by conversions, with rank movement against the previous period. */
-export function Leaderboard({ scope }: { scope: Scope }) {
+interface RowProps {
+  row: Row
+  /** The period has a previous one to compare ranks with. */
+  compared: boolean
+  /** This is the viewer's own row. */
+  own: boolean
+}
+
+function LeaderboardRow({ row, compared, own }: RowProps) {
+  const move = rankMovement(row.rank, row.trend.previousRank, compared)
+  return (
+    <tr className={own ? 'own' : undefined} aria-current={own ? 'true' : undefined}>
+      <td className="num rank">{row.rank}</td>
+      <td className={`move ${move?.direction ?? ''}`}>
+        {move && (
+          <>
+            <span aria-hidden="true">{move.text}</span>
+            <span className="visually-hidden">{move.label}</span>
+          </>
+        )}
+      </td>
+      <th scope="row" className="agent">
+        {row.agentName}
+        {own && <span className="you">you</span>}
+      </th>
+      <td className="num">{formatCount(row.totalLeads)}</td>
+      <td className="num strong">{formatCount(row.convertedLeads)}</td>
+      <td className="num">{formatPercent(row.conversionRate)}</td>
+      <td className="num">{formatDuration(row.avgResponseTimeSeconds)}</td>
+      <td className="spark-cell">
+        <Sparkline series={row.trend.series} name={row.agentName} />
+      </td>
+    </tr>
+  )
+}
+
+interface LeaderboardProps {
+  scope: Scope
+  /** The viewer's agent id when the viewer is an agent: their row is highlighted. */
+  self: string | null
+}
+
+/**
+ * Agents ranked by conversions, with rank movement against the previous period. An agent sees
+ * the others under the pseudonyms the API gives them (SPEC §6) and their own row highlighted.
+ */
+export function Leaderboard({ scope, self }: LeaderboardProps) {
   const [period, setPeriod] = useState<LeaderboardPeriod>('today')
   const q = trpc.analytics.leaderboard.useQuery(
-    { ...scope, period, limit: LIMIT },
+    { ...scope, period, limit: self === null ? LIMIT : AGENT_LIMIT },
     { placeholderData: (prev) => prev },
   )
   const data = q.data
+  const shown = data ? visibleRows(data.rows, self, LIMIT) : null
 
   return (
     <Panel
@@ -79,7 +131,7 @@ export function Leaderboard({ scope }: { scope: Scope }) {
         />
       }
     >
-      {!data ? (
+      {!data || !shown ? (
         q.isError ? (
           <Failed what="the leaderboard" />
         ) : (
@@ -115,41 +167,31 @@ export function Leaderboard({ scope }: { scope: Scope }) {
               </tr>
             </thead>
             <tbody>
-              {data.rows.map((row) => {
-                const move = rankMovement(
-                  row.rank,
-                  row.trend.previousRank,
-                  data.previousRange !== null,
-                )
-                return (
-                  <tr key={row.agentId}>
-                    <td className="num rank">{row.rank}</td>
-                    <td className={`move ${move?.direction ?? ''}`}>
-                      {move && (
-                        <>
-                          <span aria-hidden="true">{move.text}</span>
-                          <span className="visually-hidden">{move.label}</span>
-                        </>
-                      )}
-                    </td>
-                    <th scope="row" className="agent">
-                      {row.agentName}
-                    </th>
-                    <td className="num">{formatCount(row.totalLeads)}</td>
-                    <td className="num strong">{formatCount(row.convertedLeads)}</td>
-                    <td className="num">{formatPercent(row.conversionRate)}</td>
-                    <td className="num">{formatDuration(row.avgResponseTimeSeconds)}</td>
-                    <td className="spark-cell">
-                      <Sparkline series={row.trend.series} name={row.agentName} />
+              {shown.top.map((row) => (
+                <LeaderboardRow
+                  key={row.agentId}
+                  row={row}
+                  compared={data.previousRange !== null}
+                  own={row.agentId === self}
+                />
+              ))}
+              {shown.own && (
+                <>
+                  <tr className="gap">
+                    <td colSpan={8}>
+                      <span aria-hidden="true">…</span>
+                      <span className="visually-hidden">Lower ranks not shown</span>
                     </td>
                   </tr>
-                )
-              })}
+                  <LeaderboardRow row={shown.own} compared={data.previousRange !== null} own />
+                </>
+              )}
             </tbody>
           </table>
-          {data.total > data.rows.length && (
+          {data.total > shown.top.length && (
             <p className="table-note">
-              Top {data.rows.length} of {formatCount(data.total)} agents
+              Top {shown.top.length} of {formatCount(data.total)} agents
+              {shown.own && `; you are #${shown.own.rank}`}
             </p>
           )}
         </div>

@@ -80,7 +80,7 @@ export function TimeZoneSelect({ value, serverZone, onChange }: TimeZoneSelectPr
   const current = value ?? serverZone ?? ''
   const zones = zoneOptions(serverZone, value)
   return (
-    <label className="tz">
+    <label className="select-field tz">
       <span>Time zone</span>
       <select
         value={current}
