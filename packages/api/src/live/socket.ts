@@ -1,7 +1,10 @@
 import { WebSocket } from 'ws'
 import { AuthError } from '../auth/tokens.js'
 import { SlowConsumerError } from './hub.js'
-import type { FeedSource, StreamConnection, StreamEnd } from './stream.js'
+import { type FeedSource, formattedOnce, type StreamConnection, type StreamEnd } from './stream.js'
+
+/** One JSON text frame per message, shared by every socket sending it. */
+const toFrame = formattedOnce((event) => JSON.stringify(event.message))
 
 /** Close code and reason for a client that fell behind; it reconnects with its last id. */
 export const SLOW_CONSUMER_CODE = 4008
@@ -82,7 +85,7 @@ export function streamToSocket(
       for await (const event of events(aborter.signal)) {
         // Closing (the client asked to): its 'close' event will end the stream.
         if (aborter.signal.aborted || ws.readyState !== WebSocket.OPEN) break
-        ws.send(JSON.stringify(event.message))
+        ws.send(toFrame(event))
         if (ws.bufferedAmount > opts.maxBufferedBytes) {
           finish('slow', SLOW_CONSUMER_CODE, SLOW_CONSUMER_REASON)
           break

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import { AuthError } from '../auth/tokens.js'
 import { SlowConsumerError } from './hub.js'
-import type { FeedSource, StreamConnection, StreamEnd } from './stream.js'
+import { type FeedSource, formattedOnce, type StreamConnection, type StreamEnd } from './stream.js'
 
 export interface SseOptions {
   /** Past this many bytes queued on the response the client counts as slow and is cut. */
@@ -31,6 +31,9 @@ const HEADERS = {
 export function formatEvent(id: string, data: unknown): string {
   return `id: ${id}\nevent: activity\ndata: ${JSON.stringify(data)}\n\n`
 }
+
+/** The event's SSE frame, shared by every stream sending it. */
+const toSse = formattedOnce((event) => formatEvent(event.id, event.message))
 
 /**
  * Answers a request with a Server-Sent Events stream that ends at once, telling the client to
@@ -97,7 +100,7 @@ export function streamToSse(
     try {
       for await (const event of events(aborter.signal)) {
         if (end) break
-        write(formatEvent(event.id, event.message))
+        write(toSse(event))
       }
       // The feed ends on its own only when the hub stops, i.e. the server is going away.
       finish('shutdown', false)

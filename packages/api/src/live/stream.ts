@@ -60,12 +60,7 @@ export async function* activityStream(
   const queue = hub.subscribe()
   const visible = feedFilter(ctx.identity, input)
   const tz = input.tz
-  const toEvent = (item: FeedItem): ActivityEvent => ({
-    id: String(item.seq),
-    message: tz
-      ? { ...item.message, occurredAt: formatInstant(item.occurredAtMs, tz) }
-      : item.message,
-  })
+  const toEvent = (item: FeedItem): ActivityEvent => sharedEvent(item, tz)
   try {
     let last = hub.lastSeq
     if (input.lastEventId == null) {
@@ -96,6 +91,49 @@ export async function* activityStream(
   } finally {
     expiry.cancel()
     queue.close()
+  }
+}
+
+/**
+ * Every subscriber asking for the same zone gets the same event object, so the transports can
+ * serialize it once for all of them (see {@link formattedOnce}) instead of once per subscriber.
+ */
+const eventsByItem = new WeakMap<FeedItem, Map<string, ActivityEvent>>()
+function sharedEvent(item: FeedItem, tz: string | undefined): ActivityEvent {
+  let byZone = eventsByItem.get(item)
+  if (!byZone) {
+    byZone = new Map()
+    eventsByItem.set(item, byZone)
+  }
+  const key = tz ?? ''
+  let event = byZone.get(key)
+  if (!event) {
+    event = {
+      id: String(item.seq),
+      message: tz
+        ? { ...item.message, occurredAt: formatInstant(item.occurredAtMs, tz) }
+        : item.message,
+    }
+    byZone.set(key, event)
+  }
+  return event
+}
+
+/**
+ * `format`, computed once per event object: a fan-out to a thousand sockets formats each message
+ * once, not a thousand times. `format` must depend on the event alone.
+ */
+export function formattedOnce(
+  format: (event: ActivityEvent) => string,
+): (event: ActivityEvent) => string {
+  const done = new WeakMap<ActivityEvent, string>()
+  return (event) => {
+    let text = done.get(event)
+    if (text === undefined) {
+      text = format(event)
+      done.set(event, text)
+    }
+    return text
   }
 }
 
