@@ -10,7 +10,7 @@ import { silent } from './testing.js'
 // What the server does when Postgres goes away under it. Postgres only: PGlite lives inside the
 // process and cannot be cut off.
 const DATABASE_URL = process.env.DATABASE_URL
-const postgres = testDatabases().filter((t) => t.kind === 'postgres')
+const postgres = testDatabases().find((t) => t.kind === 'postgres')
 const METRICS = '/api/analytics/metrics'
 
 function leadEvents(prefix: string, count: number): LeadEvent[] {
@@ -24,7 +24,8 @@ function leadEvents(prefix: string, count: number): LeadEvent[] {
   }))
 }
 
-describe.skipIf(!DATABASE_URL).each(postgres)('database faults on $kind', ({ open }) => {
+describe.skipIf(!postgres)('database faults on postgres', () => {
+  const open = () => postgres!.open()
   let owner: DbClient
   /** The server's own pool, tagged so the test can find and kill its connections. */
   let client: DbClient
