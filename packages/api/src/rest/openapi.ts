@@ -98,6 +98,8 @@ const PARAMETER_DOCS: Record<string, string> = {
   dayOfWeek: 'Drill-down of the heatmap: local weekday of the cell, 0 = Monday (with `hour`).',
   hour: 'Drill-down of the heatmap: local hour of the cell, 0–23 (with `dayOfWeek`).',
   cursor: 'Drill-down: `nextCursor` of the previous page (opaque).',
+  metric: 'Forecast: `newLeads` (default) or `conversions`.',
+  horizon: 'Forecast: days to predict, today first: 7, 14 (default) or 30.',
 }
 
 /** Example query values used by the document and the curl lines on the docs page. */
@@ -108,6 +110,7 @@ const EXAMPLES: Record<string, Record<string, string>> = {
   heatmap: { period: 'week', tz: 'Australia/Adelaide' },
   leaderboard: { period: 'week', limit: '10' },
   leads: { report: 'leadVolume', period: '7d', measure: 'conversions' },
+  forecast: { metric: 'newLeads', horizon: '14', tz: 'America/New_York' },
 }
 
 function queryParameters(route: ReadRoute): Parameter[] {
@@ -269,7 +272,7 @@ function exportOperation(): Record<string, Operation> {
     properties: Record<string, JsonSchema>
   }
   const reportParameters = new Map<string, JsonSchema>(Object.entries(events.properties))
-  for (const route of READ_ROUTES.filter((r) => r.operationId !== 'leads'))
+  for (const route of READ_ROUTES.filter((r) => !['leads', 'forecast'].includes(r.operationId)))
     for (const p of queryParameters(route)) reportParameters.set(p.name, p.schema)
   const rowsOf = {
     type: 'array',

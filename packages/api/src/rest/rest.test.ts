@@ -25,6 +25,7 @@ const READ_PATHS = [
   '/api/analytics/activity-heatmap',
   '/api/analytics/leaderboard',
   '/api/analytics/leads',
+  '/api/analytics/forecast',
 ] as const
 
 function seedEvents(): LeadEvent[] {
@@ -351,6 +352,11 @@ describe.each(testDatabases())('REST adapter on $kind', ({ open }) => {
         'report=funnel&period=quarter&stage=qualified',
         'report=leaderboard&period=month&agentId=a1&measure=responses',
       ],
+      '/api/analytics/forecast': [
+        '',
+        'metric=conversions&horizon=30&tz=Asia/Kolkata',
+        'horizon=7&agentId=a1',
+      ],
     }
 
     it.each(Object.entries(queries).flatMap(([path, qs]) => qs.map((q) => [path, q] as const)))(
@@ -364,7 +370,9 @@ describe.each(testDatabases())('REST adapter on $kind', ({ open }) => {
         const body = res.json() as Record<string, unknown>
         validators.check(path, 'get', 200, body)
         expect(body).not.toHaveProperty('result') // no tRPC envelope
-        expect(body.asOf).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/)
+        // The forecast's shape is fixed by issue 8: its asOf is onPace's.
+        const asOf = path.endsWith('/forecast') ? (body.onPace as { asOf: string }).asOf : body.asOf
+        expect(asOf).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/)
       },
     )
 

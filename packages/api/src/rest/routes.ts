@@ -1,4 +1,6 @@
 import {
+  forecastInput,
+  forecastOutput,
   funnelInput,
   funnelOutput,
   heatmapInput,
@@ -130,6 +132,23 @@ export const READ_ROUTES: readonly ReadRoute[] = [
     output: leadsOutput,
     outputName: 'LeadsOutput',
     call: (c, input) => c.analytics.leads(input),
+  }),
+  read({
+    path: '/api/analytics/forecast',
+    operationId: 'forecast',
+    summary: 'Daily forecast with an 80% interval, its back-test, and "on pace" for today',
+    description:
+      '`points`: one per local day from today (`horizon` 7, 14 default, or 30 days), the predicted ' +
+      'total of `metric` (newLeads default, or conversions) with an 80% interval, from additive ' +
+      'Holt-Winters with a weekly cycle over the last 12 weeks of complete days in `tz`. ' +
+      '`backtest`: MAPE in percent of one-day-ahead forecasts of the last `days` (28) complete ' +
+      'days, beside the seasonal-naive baseline (the same weekday a week earlier); days with no ' +
+      'events are left out of both. `onPace`: expected end-of-day new leads and conversions from ' +
+      "today's counts so far (`soFar`) and the usual intraday curve, as of `asOf`.",
+    input: forecastInput,
+    output: forecastOutput,
+    outputName: 'ForecastOutput',
+    call: (c, input) => c.analytics.forecast(input),
   }),
 ]
 

@@ -1,6 +1,7 @@
 import type { TRPCRouterRecord } from '@trpc/server'
 import { activity, metricsLive } from './activity.js'
 import { eventsExport } from './eventsExport.js'
+import { forecast } from './forecast.js'
 import { funnel } from './funnel.js'
 import { heatmap } from './heatmap.js'
 import { leaderboard } from './leaderboard.js'
@@ -16,6 +17,7 @@ export const analyticsRouter = {
   leaderboard,
   leads,
   eventsExport,
+  forecast,
   activity,
   metricsLive,
 } satisfies TRPCRouterRecord
