@@ -2,6 +2,9 @@ import { LEADERBOARD_PERIODS, type LeaderboardOutput } from '@leads/contract'
 import { testDatabases } from '@leads/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ApiDeps, createInnerContext, type Identity } from '../context.js'
+import { InProcessBus } from '../live/bus.js'
+import { FeedHub } from '../live/hub.js'
+import { activityStream } from '../live/stream.js'
 import { createCaller } from '../root.js'
 import { createPseudonyms } from './pseudonym.js'
 import { AGENT, NOW, seedAccessFixture, TEAM } from './testing.js'
@@ -69,6 +72,66 @@ describe.each(testDatabases())('leaderboard privacy on $kind', ({ open }) => {
     expect(json).toContain(AGENT.own.id)
     // Every period really had other agents in it, so the search was not vacuous.
     for (const board of boards) expect(board.total).toBeGreaterThan(1)
+  })
+
+  it("shows an agent no other agent's name or id in the live feed, even on the agent's own leads", async () => {
+    // A teammate acts on a lead the agent owns: the agent's feed carries it, under a pseudonym.
+    const at = new Date(NOW - 30 * 60_000).toISOString()
+    await as({ sub: 'root', role: 'admin' }).events.ingest([
+      {
+        id: 'feed-own-lead',
+        type: 'lead.created',
+        occurredAt: at,
+        leadId: 'feed-lead',
+        agentId: AGENT.own.id,
+      },
+      {
+        id: 'feed-teammate-call',
+        type: 'agent.action',
+        occurredAt: at,
+        leadId: 'feed-lead',
+        agentId: AGENT.teammate.id,
+        action: 'call',
+      },
+    ])
+    const hub = new FeedHub(client.db, new InProcessBus())
+    await hub.start()
+    try {
+      const feedOf = async (
+        identity: Identity | null,
+        input: { backlog?: number; lastEventId?: string },
+      ) => {
+        const aborter = new AbortController()
+        const seen: unknown[] = []
+        const stream = activityStream({ ...deps, identity, live: hub }, input, aborter.signal)
+        const timer = setTimeout(() => aborter.abort(), 300)
+        for await (const event of stream) seen.push(event.message)
+        clearTimeout(timer)
+        return seen as { agentId: string | null; agentName: string | null; summary: string }[]
+      }
+      const backlog = await feedOf(me, { backlog: 500 })
+      const replay = await feedOf(me, { lastEventId: '0' })
+      expect(replay.length).toBe(backlog.length)
+      const call = backlog.find(
+        (m) => m.summary.includes('feed-lead') && m.summary.includes('call'),
+      )
+      expect(call?.agentId).toMatch(PSEUDONYM_ID)
+      expect(call?.agentName).toMatch(PSEUDONYM_NAME)
+      expect(call?.summary).toBe(`${call?.agentName} logged a call on feed-lead`)
+      const json = JSON.stringify([backlog, replay])
+      for (const other of others) {
+        expect(json).not.toContain(other.id)
+        for (const part of other.name.split(' ')) expect(json).not.toContain(part)
+      }
+      expect(json).toContain(AGENT.own.name)
+      // The agent's own events come first-hand: the backlog reached past other agents' events.
+      expect(backlog.filter((m) => m.agentId === AGENT.own.id).length).toBeGreaterThan(10)
+      // An admin sees the teammate by name.
+      const admin = await feedOf({ sub: 'root', role: 'admin' }, { backlog: 5 })
+      expect(JSON.stringify(admin)).toContain(AGENT.teammate.name)
+    } finally {
+      await hub.stop()
+    }
   })
 
   it('shows other agents under stable pseudonyms and the own row as it is', async () => {

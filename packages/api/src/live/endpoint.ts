@@ -179,7 +179,18 @@ export function createActivityEndpoint(opts: ActivityEndpointOptions): ActivityE
     await deps.limits?.consume('read', key)
     const release = deps.limits?.openStream(key) ?? (() => {})
     return {
-      feed: (signal) => activityStream({ db: deps.db, identity, live }, request.input, signal),
+      feed: (signal) =>
+        activityStream(
+          {
+            db: deps.db,
+            identity,
+            live,
+            pseudonymKey: deps.pseudonymKey,
+            anonymizeLeaderboard: deps.anonymizeLeaderboard,
+          },
+          request.input,
+          signal,
+        ),
       release,
     }
   }

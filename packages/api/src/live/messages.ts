@@ -27,25 +27,39 @@ interface EventRow {
   converted_seq: number | null
 }
 
-function describe(r: EventRow, who: string): Pick<ActivityMessage, 'kind' | 'summary'> {
-  const lead = r.lead_id ?? 'a lead'
+function kindOf(r: EventRow): ActivityMessage['kind'] {
   switch (r.type) {
     case 'lead.created':
-      return {
-        kind: 'new_lead',
-        summary: r.agent_id ? `New lead ${lead} for ${who}` : `New lead ${lead}`,
-      }
+      return 'new_lead'
     case 'lead.assigned':
-      return { kind: 'assignment', summary: `${lead} assigned to ${who}` }
+      return 'assignment'
     case 'lead.status_changed':
-      return r.converted_seq === r.seq
-        ? { kind: 'conversion', summary: `${who} converted ${lead}` }
-        : { kind: 'status_change', summary: `${who} moved ${lead} to ${r.status}` }
+      return r.converted_seq === r.seq ? 'conversion' : 'status_change'
     default:
-      return {
-        kind: 'agent_action',
-        summary: `${who} logged ${r.action === 'email' || r.action === 'sms' ? 'an' : 'a'} ${r.action} on ${lead}`,
-      }
+      return 'agent_action'
+  }
+}
+
+/**
+ * The feed's one-line summary of a message, naming the acting agent as `who` (a real name, or a
+ * pseudonym for a viewer who may not see it).
+ */
+export function summaryOf(
+  m: Pick<ActivityMessage, 'kind' | 'leadId' | 'agentId' | 'status' | 'action'>,
+  who: string,
+): string {
+  const lead = m.leadId ?? 'a lead'
+  switch (m.kind) {
+    case 'new_lead':
+      return m.agentId ? `New lead ${lead} for ${who}` : `New lead ${lead}`
+    case 'assignment':
+      return `${lead} assigned to ${who}`
+    case 'conversion':
+      return `${who} converted ${lead}`
+    case 'status_change':
+      return `${who} moved ${lead} to ${m.status}`
+    default:
+      return `${who} logged ${m.action === 'email' || m.action === 'sms' ? 'an' : 'a'} ${m.action} on ${lead}`
   }
 }
 
@@ -102,6 +116,9 @@ export async function readFeed(
 
 function toItem(r: EventRow, tz: string): FeedItem {
   const who = r.agent_name ?? r.agent_id ?? 'someone'
+  const status = (r.status ?? undefined) as ActivityMessage['status']
+  const action = (r.action ?? undefined) as ActivityMessage['action']
+  const kind = kindOf(r)
   return {
     seq: r.seq,
     occurredAtMs: r.occurred_at.getTime(),
@@ -109,7 +126,8 @@ function toItem(r: EventRow, tz: string): FeedItem {
     teamId: r.team_id,
     message: {
       id: String(r.seq),
-      ...describe(r, who),
+      kind,
+      summary: summaryOf({ kind, leadId: r.lead_id, agentId: r.agent_id, status, action }, who),
       type: r.type,
       occurredAt: formatInstant(r.occurred_at.getTime(), tz),
       leadId: r.lead_id,
@@ -121,16 +139,36 @@ function toItem(r: EventRow, tz: string): FeedItem {
   }
 }
 
-/** The latest `limit` activity items with cursor ≤ `upTo`, oldest first. */
+const RECENT_PAGE = 500
+
+/**
+ * The latest `limit` activity items with cursor ≤ `upTo` that `visible` admits, oldest first.
+ * Reads backwards a page at a time, so a subscriber who sees a small share of the feed (an agent)
+ * still gets their own latest items; gives up after `maxScanned` events.
+ */
 export async function readRecent(
   db: Kysely<Database>,
   upTo: number,
   limit: number,
+  visible: (item: FeedItem) => boolean = () => true,
+  maxScanned = 10_000,
 ): Promise<FeedItem[]> {
-  if (limit === 0) return []
-  const { rows } = await sql<{ seq: number }>`
-    select seq from lead_events where seq <= ${upTo} and type <> 'agent.upserted'
-    order by seq desc limit ${limit}`.execute(db)
-  const oldest = rows.at(-1)?.seq
-  return oldest === undefined ? [] : readFeed(db, oldest - 1, limit, upTo)
+  const found: FeedItem[][] = []
+  let count = 0
+  let scanned = 0
+  let before = upTo
+  while (count < limit && scanned < maxScanned) {
+    const { rows } = await sql<{ seq: number }>`
+      select seq from lead_events where seq <= ${before} and type <> 'agent.upserted'
+      order by seq desc limit ${RECENT_PAGE}`.execute(db)
+    const oldest = rows.at(-1)?.seq
+    if (oldest === undefined) break
+    const page = (await readFeed(db, oldest - 1, RECENT_PAGE, before)).filter(visible)
+    found.unshift(page)
+    count += page.length
+    scanned += rows.length
+    before = oldest - 1
+    if (rows.length < RECENT_PAGE) break
+  }
+  return limit === 0 ? [] : found.flat().slice(-limit)
 }

@@ -1,17 +1,22 @@
 import type { ActivityInput, ActivityMessage } from '@leads/contract'
+import { createPseudonyms, type Pseudonyms } from '../auth/pseudonym.js'
 import { AuthError } from '../auth/tokens.js'
 import type { Context, Identity } from '../context.js'
 import { formatInstant } from '../time/local.js'
 import { feedFilter } from './filter.js'
 import type { FeedHub } from './hub.js'
-import { type FeedItem, readFeed, readRecent } from './messages.js'
+import { type FeedItem, readFeed, readRecent, summaryOf } from './messages.js'
 
 /** How far back a resuming client is replayed (the documented retention window, in events). */
 export const REPLAY_LIMIT = 10_000
 const PAGE = 500
 
-/** What the stream needs: the database for replay, the hub for live items, who is asking. */
-export interface StreamContext extends Pick<Context, 'db' | 'identity'> {
+/**
+ * What the stream needs: the database for replay, the hub for live items, who is asking, and
+ * how other agents are shown to them.
+ */
+export interface StreamContext
+  extends Pick<Context, 'db' | 'identity' | 'pseudonymKey' | 'anonymizeLeaderboard'> {
   live: FeedHub
 }
 
@@ -60,12 +65,19 @@ export async function* activityStream(
   const queue = hub.subscribe()
   const visible = feedFilter(ctx.identity, input)
   const tz = input.tz
-  const toEvent = (item: FeedItem): ActivityEvent => sharedEvent(item, tz)
+  // As on the leaderboard (SPEC §6): agents, and everyone when anonymising, see other agents
+  // under pseudonyms — in the id, the name and the summary.
+  const identity = ctx.identity
+  const pseudonyms =
+    identity?.role === 'agent' || ctx.anonymizeLeaderboard === true
+      ? createPseudonyms(ctx.pseudonymKey, identity?.role === 'agent' ? identity.sub : null)
+      : null
+  const toEvent = (item: FeedItem): ActivityEvent => sharedEvent(item, tz, pseudonyms)
   try {
     let last = hub.lastSeq
     if (input.lastEventId == null) {
-      for (const item of await readRecent(ctx.db, last, input.backlog ?? 0)) {
-        if (visible(item)) yield toEvent(item)
+      for (const item of await readRecent(ctx.db, last, input.backlog ?? 0, visible)) {
+        yield toEvent(item)
       }
     } else {
       last = Math.max(Number(input.lastEventId), hub.lastSeq - REPLAY_LIMIT, 0)
@@ -95,26 +107,40 @@ export async function* activityStream(
 }
 
 /**
- * Every subscriber asking for the same zone gets the same event object, so the transports can
- * serialize it once for all of them (see {@link formattedOnce}) instead of once per subscriber.
+ * Every subscriber asking for the same zone (and seeing the acting agent the same way) gets the
+ * same event object, so the transports can serialize it once for all of them (see
+ * {@link formattedOnce}) instead of once per subscriber. Pseudonyms depend only on the agent and
+ * the process-wide key, so one masked copy serves every viewer it is hidden from.
  */
 const eventsByItem = new WeakMap<FeedItem, Map<string, ActivityEvent>>()
-function sharedEvent(item: FeedItem, tz: string | undefined): ActivityEvent {
-  let byZone = eventsByItem.get(item)
-  if (!byZone) {
-    byZone = new Map()
-    eventsByItem.set(item, byZone)
+function sharedEvent(
+  item: FeedItem,
+  tz: string | undefined,
+  pseudonyms: Pseudonyms | null,
+): ActivityEvent {
+  const agentId = item.message.agentId
+  const masked = pseudonyms !== null && agentId !== null && pseudonyms.hides(agentId)
+  let byView = eventsByItem.get(item)
+  if (!byView) {
+    byView = new Map()
+    eventsByItem.set(item, byView)
   }
-  const key = tz ?? ''
-  let event = byZone.get(key)
+  const key = `${tz ?? ''}|${masked ? 'masked' : ''}`
+  let event = byView.get(key)
   if (!event) {
-    event = {
-      id: String(item.seq),
-      message: tz
-        ? { ...item.message, occurredAt: formatInstant(item.occurredAtMs, tz) }
-        : item.message,
+    let message = item.message
+    if (tz) message = { ...message, occurredAt: formatInstant(item.occurredAtMs, tz) }
+    if (masked) {
+      const name = pseudonyms.nameOf(agentId)
+      message = {
+        ...message,
+        agentId: pseudonyms.idOf(agentId),
+        agentName: name,
+        summary: summaryOf(message, name),
+      }
     }
-    byZone.set(key, event)
+    event = { id: String(item.seq), message }
+    byView.set(key, event)
   }
   return event
 }
