@@ -3,6 +3,7 @@ import { createPseudonyms, type Pseudonyms } from '../auth/pseudonym.js'
 import { AuthError } from '../auth/tokens.js'
 import type { Context, Identity } from '../context.js'
 import { formatInstant } from '../time/local.js'
+import { markPlainJson } from '../transformer.js'
 import { feedFilter } from './filter.js'
 import type { FeedHub } from './hub.js'
 import { type FeedItem, readFeed, readRecent, summaryOf } from './messages.js'
@@ -139,7 +140,8 @@ function sharedEvent(
         summary: summaryOf(message, name),
       }
     }
-    event = { id: String(item.seq), message }
+    // Built from strings, numbers and nulls only: sent to every subscriber without superjson's walk.
+    event = { id: String(item.seq), message: markPlainJson(message) }
     byView.set(key, event)
   }
   return event
