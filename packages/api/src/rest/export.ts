@@ -12,6 +12,7 @@ import {
   type LeadVolumeOutput,
   type MetricsOutput,
 } from '@leads/contract'
+import { KPI_KEYS } from '../router/metrics.js'
 import { type Cell, csvLine } from './csv.js'
 import { parseQuery } from './query.js'
 import { JSON_TYPE, sendCacheable } from './respond.js'
@@ -19,8 +20,6 @@ import { type Caller, READ_ROUTES } from './routes.js'
 
 type Row = Record<string, Cell>
 type TableReport = Exclude<ExportReport, 'events'>
-
-const KPIS = ['totalLeads', 'conversionRate', 'avgResponseTimeSeconds', 'activeAgents'] as const
 
 /** Each report as rows of scalars: the shape of both the CSV and the JSON export. */
 const TABLES: Record<
@@ -41,7 +40,7 @@ const TABLES: Record<
       'previousTo',
     ],
     rows: (m: MetricsOutput) =>
-      KPIS.map((kpi) => ({
+      KPI_KEYS.map((kpi) => ({
         kpi,
         value: m[kpi],
         previous: m.previous[kpi],

@@ -8,7 +8,12 @@ import { formatInstant, formatRange } from '../time/local.js'
 import { type CustomRange, customWindow, precedingWindow, todaySoFar } from '../time/windows.js'
 import { readProcedure } from '../trpc.js'
 
-const KPI_KEYS = ['totalLeads', 'conversionRate', 'avgResponseTimeSeconds', 'activeAgents'] as const
+export const KPI_KEYS = [
+  'totalLeads',
+  'conversionRate',
+  'avgResponseTimeSeconds',
+  'activeAgents',
+] as const
 
 /** The metrics window (today so far, or the custom range) and the one it is compared with. */
 export function metricsWindows(input: CustomRange, now: number, tz: string) {
