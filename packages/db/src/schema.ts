@@ -45,6 +45,8 @@ export interface LeadsTable {
   owner_agent_id: string | null
   status: string
   status_at: Timestamp | null
+  /** The earliest event of the lead: ingest reads the lead's events from this month on. */
+  first_event_at: Timestamp | null
 }
 
 /** One row per lead: when it first reached each stage (or a later one), lost, converted. */

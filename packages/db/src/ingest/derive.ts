@@ -38,6 +38,8 @@ export interface LeadFacts {
   statusAt: Date | null
   ownerAgentId: string | null
   assignments: Assignment[]
+  /** The earliest of the lead's events (whatever its type): no event of the lead is older. */
+  firstEventAt: Date | null
 }
 
 const RANK = new Map<string, number>(PIPELINE.map((s, i) => [s, i]))
@@ -68,6 +70,7 @@ export function deriveLead(unsorted: readonly LeadEventFacts[]): LeadFacts {
     statusAt: null,
     ownerAgentId: null,
     assignments: [],
+    firstEventAt: events[0]?.occurredAt ?? null,
   }
   const lastByAgent = new Map<string, Date>()
   let furthest = 0

@@ -155,6 +155,7 @@ export async function updateDerived(
     trx,
     leadIds,
     stored.reduce((m, e) => Math.max(m, e.seq), 0),
+    await earliestEvents(trx, leadIds, stored),
   )
   const derived = new Map<string, LeadFacts>()
   for (const leadId of leadIds) {
@@ -171,32 +172,82 @@ export async function updateDerived(
   await writeCounters(trx, deltas)
 }
 
+/**
+ * For each lead, an instant none of its events (stored before, or in this batch) precedes: the
+ * earlier of its `first_event_at` and its new events; a lead without a row has only new events.
+ */
+async function earliestEvents(
+  trx: Kysely<Database>,
+  leadIds: string[],
+  stored: readonly StoredEvent[],
+): Promise<Map<string, Date>> {
+  const earliest = new Map<string, Date>()
+  const keepEarlier = (leadId: string, at: Date) => {
+    const seen = earliest.get(leadId)
+    if (seen === undefined || at < seen) earliest.set(leadId, at)
+  }
+  for (const e of stored) if (e.leadId !== null) keepEarlier(e.leadId, e.occurredAt)
+  for (const part of chunks(leadIds, 5_000)) {
+    const rows = await trx
+      .selectFrom('leads')
+      .select(['lead_id', 'first_event_at'])
+      .where('lead_id', 'in', part)
+      .execute()
+    for (const r of rows) {
+      // null only for rows written before the column existed and not backfilled: no bound.
+      keepEarlier(r.lead_id, r.first_event_at ?? new Date(0))
+    }
+  }
+  return earliest
+}
+
+/** First instant of the UTC month of `at`: the partition it falls in starts there. */
+function monthOf(at: Date): number {
+  return Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1)
+}
+
+/**
+ * All events of `leadIds` with a cursor up to `maxSeq`, grouped by lead. With `earliest`, leads
+ * are read in groups by the month of their earliest event, each group from that month on, so a
+ * batch of recent leads reads only recent partitions however long the history is.
+ */
 export async function loadLeadEvents(
   trx: Kysely<Database>,
   leadIds: string[],
   maxSeq = Number.MAX_SAFE_INTEGER,
+  earliest?: ReadonlyMap<string, Date>,
 ) {
   const byLead = new Map<string, LeadEventFacts[]>()
-  for (const part of chunks(leadIds, 5_000)) {
-    const rows = await trx
-      .selectFrom('lead_events')
-      .select(['event_id', 'type', 'occurred_at', 'lead_id', 'agent_id', 'status', 'source'])
-      .where('lead_id', 'in', part)
-      .where('seq', '<=', maxSeq)
-      .execute()
-    for (const r of rows) {
-      const list = byLead.get(r.lead_id!) ?? []
-      list.push({
-        id: r.event_id,
-        type: r.type,
-        occurredAt: r.occurred_at,
-        agentId: r.agent_id,
-        status: r.status,
-        source: r.source,
-      })
-      byLead.set(r.lead_id!, list)
-    }
+  const groups = new Map<number, string[]>()
+  for (const id of leadIds) {
+    const at = earliest?.get(id)
+    const month = at === undefined ? 0 : monthOf(at)
+    const group = groups.get(month) ?? []
+    if (group.length === 0) groups.set(month, group)
+    group.push(id)
   }
+  for (const [month, ids] of groups)
+    for (const part of chunks(ids, 5_000)) {
+      const rows = await trx
+        .selectFrom('lead_events')
+        .select(['event_id', 'type', 'occurred_at', 'lead_id', 'agent_id', 'status', 'source'])
+        .where('lead_id', 'in', part)
+        .where('seq', '<=', maxSeq)
+        .where('occurred_at', '>=', new Date(month))
+        .execute()
+      for (const r of rows) {
+        const list = byLead.get(r.lead_id!) ?? []
+        list.push({
+          id: r.event_id,
+          type: r.type,
+          occurredAt: r.occurred_at,
+          agentId: r.agent_id,
+          status: r.status,
+          source: r.source,
+        })
+        byLead.set(r.lead_id!, list)
+      }
+    }
   return byLead
 }
 
@@ -215,6 +266,7 @@ export async function writeLeadRows(trx: Kysely<Database>, derived: Map<string, 
           owner_agent_id: f.ownerAgentId,
           status: f.status,
           status_at: f.statusAt,
+          first_event_at: f.firstEventAt,
         })),
       )
       .onConflict((oc) =>
@@ -225,6 +277,7 @@ export async function writeLeadRows(trx: Kysely<Database>, derived: Map<string, 
           owner_agent_id: eb.ref('excluded.owner_agent_id'),
           status: eb.ref('excluded.status'),
           status_at: eb.ref('excluded.status_at'),
+          first_event_at: eb.ref('excluded.first_event_at'),
         })),
       )
       .execute()
