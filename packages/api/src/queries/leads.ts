@@ -72,7 +72,10 @@ const SOURCES: Record<DrillMeasure, Source> = {
 
 export interface DrillQuery {
   measure: DrillMeasure
-  /** Disjoint instants ranges [from, to) inside the window; the first one's `from` is the window's. */
+  /**
+   * Disjoint ranges [from, to) of instants (a heatmap cell's local hours, or the whole window);
+   * their span bounds the index scan, the ranges themselves filter it.
+   */
   ranges: { from: number; to: number }[]
   scope: Scope
   /** `newLeads` only: cohort leads whose furthest stage is at least this one. */
@@ -108,6 +111,7 @@ export function drillQuery(q: DrillQuery): RawBuilder<DrillRow> {
   const time = sql.ref(s.time)
   const key = sql.ref(s.key)
   const windowFrom = ts(Math.min(...q.ranges.map((r) => r.from)))
+  const windowTo = ts(Math.max(...q.ranges.map((r) => r.to)))
   const inRanges = sql.join(
     q.ranges.map(
       (r) => sql`(${time} >= ${ts(r.from)}::timestamptz and ${time} < ${ts(r.to)}::timestamptz)`,
@@ -128,7 +132,8 @@ export function drillQuery(q: DrillQuery): RawBuilder<DrillRow> {
       select lead_id, ${time} as t, ${key}::text as k, ${key} as sort_key,
              ${sql.ref(s.agent)} as agent_id, ${sql.raw(s.eventType)} as event_type
       from ${sql.table(s.table)}
-      where (${inRanges}) and ${s.where(windowFrom)} and ${agentFilter(s.agent, q.scope)}
+      where ${time} >= ${windowFrom}::timestamptz and ${time} < ${windowTo}::timestamptz
+        and (${inRanges}) and ${s.where(windowFrom)} and ${agentFilter(s.agent, q.scope)}
         and ${stage} and ${after}
       order by ${time} desc, ${key} desc
       limit ${q.limit + 1}

@@ -225,7 +225,14 @@ describe.each(testDatabases())('drill-down lists sum to the reports on $kind', (
     ] as const) {
       const q = drillQuery({
         measure,
-        ranges: [window],
+        // Scattered hours, like a heatmap cell's, must still bound the scan by their span.
+        ranges:
+          measure === 'activity'
+            ? [14, 7].map((d) => ({
+                from: NOW - d * 86_400_000,
+                to: NOW - d * 86_400_000 + 3_600_000,
+              }))
+            : [window],
         scope: { kind: 'agents', agentIds: ['agent-01'] },
         limit: 50,
       })
@@ -241,6 +248,9 @@ describe.each(testDatabases())('drill-down lists sum to the reports on $kind', (
         }
       })
       expect(plan, measure).not.toMatch(/Seq Scan/)
+      expect(plan, measure).toMatch(
+        /Index Cond: .*(created_at|completed_at|first_response_at|assigned_at|occurred_at) >=/,
+      )
     }
   })
 })
