@@ -4,7 +4,7 @@ import { TRPCError } from '@trpc/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MemoryCache } from '../cache/cache.js'
 import { type ApiDeps, createInnerContext, type Identity } from '../context.js'
-import { createCaller } from '../root.js'
+import { appRouter, createCaller } from '../root.js'
 import { AGENT, NOW, seedAccessFixture, TEAM } from './testing.js'
 import { createVerifier, signToken } from './tokens.js'
 
@@ -122,6 +122,24 @@ const READS: {
   { name: 'funnel', filters: ['agentId', 'teamId'], call: (c, f) => c.analytics.funnel(f) },
   { name: 'heatmap', filters: ['agentId', 'teamId'], call: (c, f) => c.analytics.heatmap(f) },
   { name: 'leaderboard', filters: ['teamId'], call: (c, f) => c.analytics.leaderboard(f) },
+  {
+    name: 'leads',
+    filters: ['agentId', 'teamId'],
+    call: (c, f) => c.analytics.leads({ report: 'metrics', ...f }),
+  },
+  {
+    name: 'eventsExport',
+    filters: ['agentId', 'teamId'],
+    call: (c, f) => c.analytics.eventsExport(f),
+  },
+  { name: 'forecast', filters: ['agentId', 'teamId'], call: (c, f) => c.analytics.forecast(f) },
+  // Subscriptions are authorised when called, before their first event.
+  { name: 'activity', filters: ['agentId', 'teamId'], call: (c, f) => c.analytics.activity(f) },
+  {
+    name: 'metricsLive',
+    filters: ['agentId', 'teamId'],
+    call: (c, f) => c.analytics.metricsLive(f),
+  },
 ]
 
 let eventSeq = 0
@@ -185,9 +203,12 @@ describe.each(testDatabases())('access control on $kind', ({ open }) => {
     }
   }
 
-  it('covers every read and ingest for every caller', () => {
-    // Four reads take both filters (all 9 targets), the leaderboard only teamId (4); 10 callers.
-    expect(cases.length).toBe((4 * 9 + 4) * 10 + 10)
+  it('covers every procedure of the router, every read and ingest for every caller', () => {
+    // A new procedure fails here until it is in the matrix.
+    const covered = [...READS.map((r) => `analytics.${r.name}`), 'events.ingest'].sort()
+    expect(covered).toEqual(Object.keys(appRouter._def.procedures).sort())
+    // Nine reads take both filters (all 9 targets), the leaderboard only teamId (4); 10 callers.
+    expect(cases.length).toBe((9 * 9 + 4) * 10 + 10)
   })
 
   it.each(cases)('$label by $caller → $expected', async ({ caller, call, expected }) => {
