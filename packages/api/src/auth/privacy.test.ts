@@ -58,9 +58,29 @@ describe.each(testDatabases())('leaderboard privacy on $kind', ({ open }) => {
     )
   }
 
+  /** Drill-down lists, raw events and forecasts: the per-lead answers an agent can get. */
+  async function everyList(identity: Identity) {
+    const a = as(identity).analytics
+    const range = { from: '2026-01-01T00:00:00Z', to: '2026-06-17T12:00:00Z' }
+    const lists = await Promise.all([
+      ...(['metrics', 'leadVolume', 'funnel', 'heatmap'] as const).map((report) =>
+        a.leads({ report, ...range, limit: 500 }),
+      ),
+      a.leads({ report: 'leaderboard', period: 'all-time', limit: 500 }),
+      a.forecast({}),
+      a.forecast({ metric: 'conversions', agentId: AGENT.own.id }),
+    ])
+    const exported = await a.eventsExport(range)
+    const events = []
+    for await (const page of exported.pages) events.push(...page)
+    // The agent's own leads and events are there, so the search below is not vacuous.
+    expect(events.length).toBeGreaterThan(5)
+    return [lists, events]
+  }
+
   it("shows an agent no other agent's name, id or team in any response", async () => {
     const boards = await everyLeaderboard(me)
-    const json = JSON.stringify([boards, await everyOtherRead(me)])
+    const json = JSON.stringify([boards, await everyOtherRead(me), await everyList(me)])
     for (const other of others) {
       expect(json).not.toContain(other.id)
       expect(json).not.toContain(other.name)
