@@ -217,7 +217,10 @@ event ingested before that instant is included in the figures.
 Every error is JSON \`{ "error": { "code", "message", "details"? } }\` — never a stack trace.
 400 \`BAD_REQUEST\`: invalid input; \`details\` lists each problem as a zod issue (\`code\`, \`path\`,
 \`message\`). An unknown or repeated query parameter is also a 400. Other statuses: 401, 403, 404,
-405 (with \`Allow\`), 413, 429, 500, 503.
+405 (with \`Allow\`), 413, 429, 500, 503. 429 (a spent rate budget or too many open streams)
+carries \`Retry-After\` and the \`RateLimit\` / \`RateLimit-Policy\` fields; 503 (the database is
+away or too slow; nothing was applied) carries \`Retry-After\`. Every answer has an
+\`X-Request-Id\` (yours when you send a plain one), which the server's log lines carry too.
 
 ## Caching
 Reads answer with a strong \`ETag\` and \`Cache-Control: ${READ_CACHE_CONTROL}\`: figures are fresh
@@ -499,6 +502,15 @@ export function buildOpenApiDocument(): OpenApiDocument {
     },
   }
 
+  // Every API operation may be refused for rate (429) or answered 503 while the database is away.
+  for (const [path, item] of Object.entries(paths)) {
+    if (path === OPENAPI_PATH || path === DOCS_PATH) continue
+    for (const operation of Object.values(item)) {
+      operation.responses['429'] ??= ref('responses', 'TooManyRequests')
+      operation.responses['503'] ??= ref('responses', 'Unavailable')
+    }
+  }
+
   return {
     openapi: '3.1.0',
     info: { title: 'Leads analytics API', version: '1.0.0', description: DESCRIPTION },
@@ -523,6 +535,20 @@ export function buildOpenApiDocument(): OpenApiDocument {
       headers: {
         ETag: {
           description: 'Strong validator of the body (SHA-256).',
+          schema: { type: 'string' },
+        },
+        RetryAfter: {
+          description: 'Seconds to wait before trying again.',
+          schema: { type: 'integer', minimum: 1 },
+        },
+        RateLimit: {
+          description:
+            'IETF RateLimit fields: `"<budget>";r=<remaining>;t=<seconds to reset>`, e.g. `"read";r=0;t=42`.',
+          schema: { type: 'string' },
+        },
+        RateLimitPolicy: {
+          description:
+            'The budget: `"<budget>";q=<requests>;w=<window seconds>`, e.g. `"read";q=1200;w=60`.',
           schema: { type: 'string' },
         },
         ContentDisposition: {
@@ -550,6 +576,24 @@ export function buildOpenApiDocument(): OpenApiDocument {
           `\`PAYLOAD_TOO_LARGE\`: more than ${MAX_BATCH_BYTES} bytes or more than ${MAX_BATCH_EVENTS} events.`,
         ),
         InternalError: errorResponse('`INTERNAL_SERVER_ERROR`, with a generic message.'),
+        TooManyRequests: {
+          ...errorResponse(
+            '`TOO_MANY_REQUESTS`: the caller spent its read or ingest budget (per token subject, or ' +
+              'per address when anonymous), or holds its maximum of open streams.',
+          ),
+          headers: {
+            'Retry-After': ref('headers', 'RetryAfter'),
+            RateLimit: ref('headers', 'RateLimit'),
+            'RateLimit-Policy': ref('headers', 'RateLimitPolicy'),
+          },
+        },
+        Unavailable: {
+          ...errorResponse(
+            '`SERVICE_UNAVAILABLE`: the database is unreachable, restarting or slower than the ' +
+              'statement timeout; nothing of the request was applied. Retry after `Retry-After`.',
+          ),
+          headers: { 'Retry-After': ref('headers', 'RetryAfter') },
+        },
         Error: errorResponse('Any other error (401, 403, 404, 429, 503) in the same shape.'),
       },
     },
