@@ -101,12 +101,56 @@ afterAll(async () => {
 })
 
 describe('agent view in Chromium against the production server with authentication', () => {
-  it('without a token: the API refuses and the page says so; no demo-user picker', async () => {
+  it('without a token: the API refuses and the page asks for a sign-in link; no demo-user picker', async () => {
     page = await openPage('/')
     await expect
-      .poll(() => page!.getByTestId('error-banner').textContent(), { timeout: 10_000 })
-      .toMatch(/refused a request \(401\)/)
+      .poll(() => page!.getByTestId('session-expired').textContent(), { timeout: 10_000 })
+      .toMatch(/Sign-in required.*#token=/)
     expect(await page.getByTestId('view-as').count()).toBe(0)
+    expect(await page.getByTestId('connection').textContent()).toBe('Signed out')
+    await page.close()
+    page = undefined
+  })
+
+  it('a token that expires while the page is open: "session expired", and no reconnect loop', async () => {
+    const shortLived = await signToken(SECRET, { sub: ME, role: 'agent' }, 3)
+    page = await openPage(`/#token=${shortLived}`)
+    await settled(page)
+    expect(await page.getByTestId('connection').getAttribute('data-status')).toBe('live')
+    expect(await page.getByTestId('session-expired').count()).toBe(0)
+
+    // At expiry the server closes the tRPC socket with 4401.
+    await expect
+      .poll(() => page!.getByTestId('session-expired').textContent(), { timeout: 10_000 })
+      .toMatch(/Session expired.*Open a fresh link\./)
+    expect(await page.getByTestId('connection').textContent()).toBe('Signed out')
+    // The retrying client would have opened new sockets after 0.25, 0.5, 1 and 2 s; none may come.
+    let sockets = 0
+    page.on('websocket', () => sockets++)
+    await page.waitForTimeout(3_000)
+    expect(sockets).toBe(0)
+    expect(await page.getByTestId('view-as').count()).toBe(0)
+    await page.close()
+    page = undefined
+  })
+
+  it('a token that had already expired: refused over HTTP and WebSocket, one clear state', async () => {
+    const expired = await signToken(SECRET, { sub: ME, role: 'agent' }, '1h', {
+      now: Date.now() - 2 * 3_600_000,
+    })
+    page = await openPage(`/#token=${expired}`)
+    await expect
+      .poll(() => page!.getByTestId('session-expired').textContent(), { timeout: 10_000 })
+      .toMatch(/Session expired/)
+    expect(await page.getByTestId('error-banner').count()).toBe(0)
+    let requests = 0
+    page.on('request', (req) => {
+      if (req.url().includes('/api/')) requests++
+    })
+    page.on('websocket', () => requests++)
+    // Failed reads were retried every 5 s before; nothing is retried once the token is refused.
+    await page.waitForTimeout(5_500)
+    expect(requests).toBe(0)
     await page.close()
     page = undefined
   })

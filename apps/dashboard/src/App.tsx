@@ -1,17 +1,40 @@
-import { useEffect, useMemo, useState, useSyncExternalStore } from 'react'
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react'
 import { ActivityFeed } from './components/ActivityFeed'
+import { DrillContext, DrillDialog, type DrillRequest } from './components/DrillDown'
+import { ExportButtons } from './components/ExportButtons'
 import { Funnel } from './components/Funnel'
 import { Heatmap } from './components/Heatmap'
 import { KpiCards } from './components/KpiCards'
 import { Leaderboard } from './components/Leaderboard'
-import { LeadVolume } from './components/LeadVolume'
+import { FORECAST_HORIZON, LeadVolume } from './components/LeadVolume'
+import { RangePicker } from './components/RangePicker'
+import { SessionExpired } from './components/SessionExpired'
 import { ConnectionIndicator, ErrorBanner, TimeZoneSelect } from './components/StatusBar'
 import { ViewAs } from './components/ViewAs'
+import { type Access, AccessContext } from './lib/access'
 import type { Viewer } from './lib/auth'
 import type { ConnectionTracker } from './lib/connection'
+import type { SessionExpiry } from './lib/expiry'
 import { formatClock } from './lib/format'
+import {
+  dayWindow,
+  formatSpan,
+  instantWindow,
+  localDate,
+  parseRange,
+  type RangeChoice,
+  writeRange,
+} from './lib/range'
 import { trpc } from './lib/trpc'
+import { readInput, type View } from './lib/view'
 import { useActivityFeed, useLiveMetrics } from './live'
+
+/** Replaces the page's query string in place, so the address bar always holds a shareable view. */
+function replaceQuery(edit: (url: URL) => void): void {
+  const url = new URL(window.location.href)
+  edit(url)
+  window.history.replaceState(window.history.state, '', url)
+}
 
 /** The chosen zone lives in `?tz=` so a wall-screen link can pin it; absent = organisation's zone. */
 function useZoneParam(): [string | undefined, (tz: string | undefined) => void] {
@@ -19,13 +42,35 @@ function useZoneParam(): [string | undefined, (tz: string | undefined) => void] 
     () => new URLSearchParams(window.location.search).get('tz') || undefined,
   )
   const update = (next: string | undefined) => {
-    const url = new URL(window.location.href)
-    if (next) url.searchParams.set('tz', next)
-    else url.searchParams.delete('tz')
-    window.history.replaceState(window.history.state, '', url)
+    replaceQuery((url) => {
+      if (next) url.searchParams.set('tz', next)
+      else url.searchParams.delete('tz')
+    })
     setTz(next)
   }
   return [tz, update]
+}
+
+/** The chosen range lives in `?range=` or `?from=&to=` (local dates), read once on load. */
+function useRangeParam(): [RangeChoice, (choice: RangeChoice) => void] {
+  const [choice, setChoice] = useState(() =>
+    parseRange(new URLSearchParams(window.location.search)),
+  )
+  const update = (next: RangeChoice) => {
+    replaceQuery((url) => writeRange(url, next))
+    setChoice(next)
+  }
+  return [choice, update]
+}
+
+/** The current time, renewed every minute: enough to notice a new local day. */
+function useMinute(): number {
+  const [now, setNow] = useState(Date.now)
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 60_000)
+    return () => clearInterval(t)
+  }, [])
+  return now
 }
 
 /** Re-checks time- and network-dependent connection states (offline after a while, browser offline). */
@@ -46,6 +91,9 @@ function useConnection(tracker: ConnectionTracker) {
 
 interface AppProps {
   tracker: ConnectionTracker
+  expiry: SessionExpiry
+  /** The token the session sends (for downloads, which are not tRPC calls). */
+  token: string | null
   /** Who the token says is looking (null: no token, or one the page cannot read). */
   viewer: Viewer | null
   /** The server hands out development tokens: offer the demo-user picker. */
@@ -53,45 +101,120 @@ interface AppProps {
   onViewAs: (token: string) => void
 }
 
-export function App({ tracker, viewer, devTokens, onViewAs }: AppProps) {
+export function App({ tracker, expiry, token, viewer, devTokens, onViewAs }: AppProps) {
   const connection = useConnection(tracker)
+  const expired = useSyncExternalStore(expiry.subscribe, expiry.getSnapshot)
   const [tz, setTz] = useZoneParam()
-  const scope = useMemo(() => (tz ? { tz } : {}), [tz])
+  const [choice, setChoice] = useRangeParam()
 
-  const metrics = trpc.analytics.metrics.useQuery(scope, { placeholderData: (prev) => prev })
-  useLiveMetrics(scope)
-  const feed = useActivityFeed(scope)
-
-  // The organisation's zone is whatever the API answers when no zone is asked for.
+  // The organisation's zone is whatever the API answers when no zone is asked for; a range is
+  // made of its local days, so it is learnt first (in the live view this is the KPIs' own read).
   const [orgZone, setOrgZone] = useState<string>()
+  const probe = trpc.analytics.metrics.useQuery({}, { enabled: !tz && !orgZone })
   useEffect(() => {
-    if (!tz && metrics.data && !metrics.isPlaceholderData) setOrgZone(metrics.data.tz)
-  }, [tz, metrics.data, metrics.isPlaceholderData])
+    if (!tz && probe.data) setOrgZone(probe.data.tz)
+  }, [tz, probe.data])
+  const zone = tz ?? orgZone
+
+  const now = useMinute()
+  const today = zone ? localDate(now, zone) : null
+  // Recomputed when the local day changes (through `today`), not every minute.
+  const days = useMemo(() => (zone ? dayWindow(choice, now, zone) : null), [choice, zone, today])
+  const view = useMemo<View>(() => {
+    const window = days && zone ? instantWindow(days, zone) : null
+    return {
+      tz,
+      window,
+      label: window ? formatSpan(window) : null,
+      ready: choice.preset === 'today' || window !== null,
+    }
+  }, [tz, zone, days, choice.preset])
+
+  const metricsInput = readInput(view, {})
+  const metrics = trpc.analytics.metrics.useQuery(metricsInput, {
+    placeholderData: (prev) => prev,
+    enabled: view.ready,
+  })
+  useLiveMetrics(metricsInput, view.ready && !expired.expired)
+  // "On pace" is about today: only the live view's KPIs (today so far) show it.
+  const forecast = trpc.analytics.forecast.useQuery(
+    { ...(tz ? { tz } : {}), metric: 'newLeads', horizon: FORECAST_HORIZON },
+    { enabled: view.window === null },
+  )
+  const feed = useActivityFeed(tz ? { tz } : {})
+
+  const [drill, setDrill] = useState<DrillRequest | null>(null)
+  const closeDrill = useCallback(() => setDrill(null), [])
+  const access = useMemo<Access>(
+    () => ({ token, onStatus: (status, message) => expiry.onHttpStatus(status, message) }),
+    [token, expiry],
+  )
 
   return (
-    <div className="app">
-      <header className="topbar">
-        <h1>Sales floor</h1>
-        <div className="topbar-tools">
-          {metrics.data && (
-            <span className="asof" title="Figures include every event received up to this time">
-              as of <time dateTime={metrics.data.asOf}>{formatClock(metrics.data.asOf, true)}</time>
+    <AccessContext.Provider value={access}>
+      <DrillContext.Provider value={setDrill}>
+        <div className="app">
+          <header className="topbar">
+            <h1>Sales floor</h1>
+            <div className="topbar-tools">
+              {metrics.data && (
+                <span className="asof" title="Figures include every event received up to this time">
+                  as of{' '}
+                  <time dateTime={metrics.data.asOf}>{formatClock(metrics.data.asOf, true)}</time>
+                </span>
+              )}
+              {devTokens && <ViewAs viewer={viewer} onPick={onViewAs} />}
+              <TimeZoneSelect value={tz} serverZone={orgZone} onChange={setTz} />
+              <ConnectionIndicator status={expired.expired ? 'signed-out' : connection} />
+            </div>
+          </header>
+          <div className="rangebar">
+            <RangePicker
+              value={choice}
+              days={days}
+              today={today}
+              period={metrics.isPlaceholderData ? undefined : metrics.data?.period}
+              previousPeriod={metrics.isPlaceholderData ? undefined : metrics.data?.previousPeriod}
+              onChange={setChoice}
+            />
+            <span className="events-export">
+              <span className="events-export-label">Raw events{view.label ? '' : ' today'}</span>
+              <ExportButtons
+                report="events"
+                params={metricsInput}
+                what={`the raw events ${view.label ? `of ${view.label}` : 'of today'}`}
+              />
             </span>
+          </div>
+          {expired.expired ? (
+            <SessionExpired
+              state={expired}
+              viewer={viewer}
+              devTokens={devTokens}
+              onToken={onViewAs}
+            />
+          ) : (
+            <ErrorBanner connection={connection} />
           )}
-          {devTokens && <ViewAs viewer={viewer} onPick={onViewAs} />}
-          <TimeZoneSelect value={tz} serverZone={orgZone} onChange={setTz} />
-          <ConnectionIndicator status={connection} />
+          <main className="grid">
+            <KpiCards
+              data={metrics.data}
+              loading={metrics.isLoading}
+              failed={metrics.isError}
+              rangeLabel={view.label}
+              onPace={view.window === null ? forecast.data?.onPace.newLeads : undefined}
+            />
+            <LeadVolume view={view} />
+            <Funnel view={view} />
+            <ActivityFeed feed={feed} />
+            <Heatmap view={view} />
+            <Leaderboard view={view} self={viewer?.role === 'agent' ? viewer.sub : null} />
+          </main>
+          {drill && (
+            <DrillDialog key={JSON.stringify(drill)} request={drill} onClose={closeDrill} />
+          )}
         </div>
-      </header>
-      <ErrorBanner connection={connection} />
-      <main className="grid">
-        <KpiCards data={metrics.data} loading={metrics.isLoading} failed={metrics.isError} />
-        <LeadVolume scope={scope} />
-        <Funnel scope={scope} />
-        <ActivityFeed feed={feed} />
-        <Heatmap scope={scope} />
-        <Leaderboard scope={scope} self={viewer?.role === 'agent' ? viewer.sub : null} />
-      </main>
-    </div>
+      </DrillContext.Provider>
+    </AccessContext.Provider>
   )
 }

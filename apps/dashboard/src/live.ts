@@ -24,18 +24,21 @@ const INVALIDATE_THROTTLE_MS = 1000
  * Keeps the cached `analytics.metrics` for `input` current from `analytics.metricsLive` and
  * invalidates the other reads the server names, throttled.
  */
-export function useLiveMetrics(input: MetricsInput): void {
+export function useLiveMetrics(input: MetricsInput, enabled = true): void {
   const utils = trpc.useUtils()
   const invalidator = useMemo(
     () =>
       throttleSet<ReadName>((names) => {
         for (const name of names) void utils.analytics[name].invalidate()
+        // The forecast's "on pace" counts today's leads so far, which change with lead volume.
+        if (names.has('leadVolume')) void utils.analytics.forecast.invalidate()
       }, INVALIDATE_THROTTLE_MS),
     [utils],
   )
   useEffect(() => () => invalidator.cancel(), [invalidator])
 
   trpc.analytics.metricsLive.useSubscription(input, {
+    enabled,
     onData(message) {
       utils.analytics.metrics.setData(input, message.metrics)
       invalidator.push(message.invalidate.filter((name) => name !== 'metrics'))

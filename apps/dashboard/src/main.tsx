@@ -19,6 +19,8 @@ function Root({ sessions }: { sessions: Sessions }) {
       <QueryClientProvider client={session.queryClient}>
         <App
           tracker={session.tracker}
+          expiry={session.expiry}
+          token={session.token}
           viewer={session.viewer}
           devTokens={session.devTokens}
           onViewAs={switchTo}

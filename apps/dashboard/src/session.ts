@@ -3,11 +3,12 @@
  * at once — a new WebSocket authenticated with the new token, an empty query cache, a fresh feed
  * — so nothing fetched for one identity is shown to the next, and no page reload is needed.
  */
-import { QueryClient } from '@tanstack/react-query'
+import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query'
 import { TRPCClientError } from '@trpc/client'
 import { type Viewer, viewerOf } from './lib/auth'
 import { createApiClient } from './lib/client'
 import { ConnectionTracker } from './lib/connection'
+import { SessionExpiry } from './lib/expiry'
 
 export interface Session {
   /** Increments with every switch; React remounts the app under it. */
@@ -17,39 +18,56 @@ export interface Session {
   /** The server hands out development tokens (`pnpm dev`): the demo-user picker is shown. */
   devTokens: boolean
   tracker: ConnectionTracker
+  /** Set once the API refuses the token (WebSocket 4401, HTTP 401): nothing retries after that. */
+  expiry: SessionExpiry
   queryClient: QueryClient
   api: ReturnType<typeof createApiClient>
 }
 
-function isClientError(error: unknown): boolean {
+function httpStatusOf(error: unknown): number | undefined {
   const status =
     error instanceof TRPCClientError
       ? (error.data as { httpStatus?: number } | undefined)?.httpStatus
       : undefined
-  return typeof status === 'number' && status >= 400 && status < 500
+  return typeof status === 'number' ? status : undefined
+}
+
+function isClientError(error: unknown): boolean {
+  const status = httpStatusOf(error)
+  return status !== undefined && status >= 400 && status < 500
 }
 
 function openSession(id: number, token: string | null, devTokens: boolean): Session {
   const tracker = new ConnectionTracker()
+  // The client is made below; the expiry only needs it once a refusal arrives.
+  let api: ReturnType<typeof createApiClient> | undefined
+  const expiry = new SessionExpiry(token !== null, () => api?.close())
+  const onError = (error: unknown) =>
+    expiry.onHttpStatus(httpStatusOf(error), error instanceof Error ? error.message : undefined)
   const queryClient = new QueryClient({
+    queryCache: new QueryCache({ onError }),
+    mutationCache: new MutationCache({ onError }),
     defaultOptions: {
       queries: {
         // Freshness comes from pushed invalidations, not from timers.
         staleTime: 60_000,
         retry: (count, error) => !isClientError(error) && count < 1,
         retryDelay: 1000,
-        // Only a failed read is retried on a timer, so the error banner clears on recovery.
-        refetchInterval: (query) => (query.state.status === 'error' ? 5000 : false),
+        // Only a failed read is retried on a timer, so the error banner clears on recovery; a
+        // refused token never recovers by itself, so then nothing is retried.
+        refetchInterval: (query) =>
+          query.state.status === 'error' && !expiry.expired ? 5000 : false,
       },
     },
   })
-  const api = createApiClient({
+  api = createApiClient({
     token,
     tracker,
     onReconnect: () => void queryClient.invalidateQueries(),
+    onSocketClose: (code, reason) => expiry.onSocketClose(code, reason),
   })
   const viewer = token ? viewerOf(token) : null
-  return { id, token, viewer, devTokens, tracker, queryClient, api }
+  return { id, token, viewer, devTokens, tracker, expiry, queryClient, api }
 }
 
 /** A snapshot store for `useSyncExternalStore`; built outside React so StrictMode opens one socket. */

@@ -1,8 +1,11 @@
 import { useMemo, useState } from 'react'
 import { type ChartOption, palette } from '../lib/echarts'
 import { formatCount, formatPercent } from '../lib/format'
-import { type FunnelData, type FunnelPeriod, type RouterInputs, trpc } from '../lib/trpc'
+import { type FunnelData, type FunnelPeriod, trpc } from '../lib/trpc'
+import { readInput, type View } from '../lib/view'
 import { Chart } from './Chart'
+import { type DrillRequest, useDrill } from './DrillDown'
+import { ExportButtons } from './ExportButtons'
 import { Empty, Failed, Loading, Panel } from './Panel'
 import { Tabs } from './Tabs'
 
@@ -19,16 +22,33 @@ const STAGE_LABEL: Record<FunnelData['stages'][number]['stage'], string> = {
   completed: 'Completed',
 }
 
-type Scope = Omit<RouterInputs['analytics']['funnel'], 'period'>
-
-/** Leads created in the period by the furthest stage they reached, with stage-to-stage rates. */
-export function Funnel({ scope }: { scope: Scope }) {
+/**
+ * Leads created in the period (the live view's tabs) or in the chosen range, by the furthest
+ * stage they reached, with stage-to-stage rates. A stage opens to its leads.
+ */
+export function Funnel({ view }: { view: View }) {
   const [period, setPeriod] = useState<FunnelPeriod>('month')
-  const q = trpc.analytics.funnel.useQuery(
-    { ...scope, period },
-    { placeholderData: (prev) => prev },
-  )
+  const input = readInput(view, { period })
+  const q = trpc.analytics.funnel.useQuery(input, {
+    placeholderData: (prev) => prev,
+    enabled: view.ready,
+  })
   const data = q.data
+  const drill = useDrill()
+  const stageRequest = (index: number): DrillRequest | null => {
+    const s = data?.stages[index]
+    if (!s) return null
+    return {
+      title: `Reached ${STAGE_LABEL[s.stage]}`,
+      count: s.count,
+      input: { ...input, report: 'funnel', measure: 'newLeads', stage: s.stage },
+    }
+  }
+  const openStage = (index: number) => {
+    const request = stageRequest(index)
+    if (request) drill(request)
+  }
+  const cohort = view.label ?? `this ${period}`
 
   const option = useMemo<ChartOption | null>(() => {
     if (!data) return null
@@ -92,17 +112,23 @@ export function Funnel({ scope }: { scope: Scope }) {
     <Panel
       id="funnel"
       title="Conversion funnel"
+      note={view.label}
       className="funnel"
-      tabPanel
+      tabPanel={!view.window}
       busy={q.isPlaceholderData}
       actions={
-        <Tabs
-          label="Funnel cohort period"
-          options={PERIODS}
-          value={period}
-          onChange={setPeriod}
-          controls="funnel-body"
-        />
+        <>
+          {!view.window && (
+            <Tabs
+              label="Funnel cohort period"
+              options={PERIODS}
+              value={period}
+              onChange={setPeriod}
+              controls="funnel-body"
+            />
+          )}
+          <ExportButtons report="funnel" params={input} what="the funnel" />
+        </>
       }
     >
       {!option || !data ? (
@@ -112,17 +138,24 @@ export function Funnel({ scope }: { scope: Scope }) {
           <Loading label="funnel" className="chart-skeleton" />
         )
       ) : empty ? (
-        <Empty>No leads created this {period}</Empty>
+        <Empty>No leads created {view.label ? `in ${view.label}` : `this ${period}`}</Empty>
       ) : (
         <>
-          <Chart option={option} label={`Conversion funnel for leads created this ${period}`} />
-          <ol className="visually-hidden" aria-label="Stage-to-stage conversion">
-            {data.stages.map((s) => (
+          <Chart
+            option={option}
+            label={`Conversion funnel for leads created ${view.label ? `in ${cohort}` : cohort}`}
+            onItemClick={(item) => openStage(item.dataIndex)}
+          />
+          {/* The stages for keyboards and screen readers: each opens its leads like a click. */}
+          <ol className="sr-until-focus" aria-label="Stage-to-stage conversion">
+            {data.stages.map((s, i) => (
               <li key={s.stage}>
-                {STAGE_LABEL[s.stage]}: {formatCount(s.count)}
-                {s.rateFromPrevious === null
-                  ? ''
-                  : `, ${formatPercent(s.rateFromPrevious)} of the previous stage`}
+                <button type="button" className="link" onClick={() => openStage(i)}>
+                  {STAGE_LABEL[s.stage]}: {formatCount(s.count)}
+                  {s.rateFromPrevious === null
+                    ? ''
+                    : `, ${formatPercent(s.rateFromPrevious)} of the previous stage`}
+                </button>
               </li>
             ))}
           </ol>

@@ -1,8 +1,11 @@
 import { useMemo, useState } from 'react'
 import { type ChartOption, palette } from '../lib/echarts'
 import { formatCount } from '../lib/format'
-import { type HeatmapPeriod, type RouterInputs, trpc } from '../lib/trpc'
+import { type HeatmapPeriod, trpc } from '../lib/trpc'
+import { readInput, type View } from '../lib/view'
 import { Chart } from './Chart'
+import { useDrill } from './DrillDown'
+import { ExportButtons } from './ExportButtons'
 import { Empty, Failed, Loading, Panel } from './Panel'
 import { Tabs } from './Tabs'
 
@@ -14,16 +17,29 @@ const PERIODS: readonly { value: HeatmapPeriod; label: string }[] = [
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
 const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'))
 
-type Scope = Omit<RouterInputs['analytics']['heatmap'], 'period'>
-
-/** Activity by weekday and local hour: 7 × 24 cells, Monday on top. */
-export function Heatmap({ scope }: { scope: Scope }) {
+/**
+ * Activity by weekday and local hour: 7 × 24 cells, Monday on top, over the last 7 or 30 days
+ * (live view) or the chosen range. A cell opens to its events.
+ */
+export function Heatmap({ view }: { view: View }) {
   const [period, setPeriod] = useState<HeatmapPeriod>('week')
-  const q = trpc.analytics.heatmap.useQuery(
-    { ...scope, period },
-    { placeholderData: (prev) => prev },
-  )
+  const input = readInput(view, { period })
+  const q = trpc.analytics.heatmap.useQuery(input, {
+    placeholderData: (prev) => prev,
+    enabled: view.ready,
+  })
   const data = q.data
+  const drill = useDrill()
+  const openCell = (value: unknown) => {
+    const [hour, dayOfWeek, count] = (Array.isArray(value) ? value : []) as number[]
+    if (hour === undefined || dayOfWeek === undefined || count === undefined) return
+    drill({
+      title: `Activity · ${DAYS[dayOfWeek]} ${HOURS[hour]}:00`,
+      count,
+      input: { ...input, report: 'heatmap', measure: 'activity', dayOfWeek, hour },
+    })
+  }
+  const span = view.label ?? `last ${period === 'week' ? '7' : '30'} days`
 
   const option = useMemo<ChartOption | null>(() => {
     if (!data) return null
@@ -90,17 +106,23 @@ export function Heatmap({ scope }: { scope: Scope }) {
     <Panel
       id="heatmap"
       title="Activity by hour"
+      note={view.label}
       className="heatmap"
-      tabPanel
+      tabPanel={!view.window}
       busy={q.isPlaceholderData}
       actions={
-        <Tabs
-          label="Heatmap period"
-          options={PERIODS}
-          value={period}
-          onChange={setPeriod}
-          controls="heatmap-body"
-        />
+        <>
+          {!view.window && (
+            <Tabs
+              label="Heatmap period"
+              options={PERIODS}
+              value={period}
+              onChange={setPeriod}
+              controls="heatmap-body"
+            />
+          )}
+          <ExportButtons report="heatmap" params={input} what="the activity heatmap" />
+        </>
       }
     >
       {!option || !data ? (
@@ -110,11 +132,12 @@ export function Heatmap({ scope }: { scope: Scope }) {
           <Loading label="activity heatmap" className="chart-skeleton" />
         )
       ) : data.max === 0 ? (
-        <Empty>No activity in the last {period === 'week' ? '7' : '30'} days</Empty>
+        <Empty>No activity {view.label ? `in ${span}` : `in the ${span}`}</Empty>
       ) : (
         <Chart
           option={option}
-          label={`Activity by weekday and hour, last ${period === 'week' ? '7' : '30'} days; busiest cell ${formatCount(data.max)} events`}
+          label={`Activity by weekday and hour, ${span}; busiest cell ${formatCount(data.max)} events`}
+          onItemClick={(item) => openCell(item.value)}
         />
       )}
     </Panel>

@@ -5,6 +5,7 @@ import {
   formatDuration,
   formatPercent,
 } from '../lib/format'
+import { formatSpan } from '../lib/range'
 import type { MetricsData } from '../lib/trpc'
 import { Skeleton } from './Panel'
 
@@ -32,23 +33,38 @@ function tone(change: Change | null, lowerIsBetter: boolean | undefined): string
   return (change.direction === 'up') !== Boolean(lowerIsBetter) ? 'good' : 'bad'
 }
 
-/** The four headline numbers with their change against the same time yesterday. */
+/**
+ * The four headline numbers with their change against the same time yesterday (live view), or
+ * for a chosen range against the window of the same length just before it.
+ */
 export function KpiCards({
   data,
   loading,
   failed,
+  rangeLabel,
+  onPace,
 }: {
   data: MetricsData | undefined
   loading: boolean
   failed: boolean
+  /** The chosen range ("Nov 19–25"); null in the live view (today so far). */
+  rangeLabel: string | null
+  /** Expected new leads by the end of today (the forecast's "on pace"); live view only. */
+  onPace?: number | undefined
 }) {
+  const live = rangeLabel === null
+  const compared = data ? (live ? 'yesterday' : `in ${formatSpan(data.previousPeriod)}`) : ''
   return (
-    <section className="kpis" aria-label="Today's key figures">
+    <section
+      className="kpis"
+      aria-label={live ? "Today's key figures" : `Key figures, ${rangeLabel}`}
+    >
       {CARDS.map((card) => {
+        const title = card.key === 'totalLeads' && !live ? 'New leads' : card.title
         if (!data) {
           return (
             <article key={card.key} className="kpi" aria-busy={loading}>
-              <h2>{card.title}</h2>
+              <h2>{title}</h2>
               {failed ? (
                 <>
                   <p className="kpi-value">—</p>
@@ -69,13 +85,15 @@ export function KpiCards({
         const empty = card.key === 'totalLeads' && data.totalLeads === 0
         return (
           <article key={card.key} className="kpi" data-kpi={card.key}>
-            <h2>{card.title}</h2>
+            <h2>{title}</h2>
             <p className="kpi-value" data-testid={`kpi-${card.key}`}>
               {card.format(value)}
             </p>
             <p className="kpi-sub">
               {empty ? (
-                <span className="kpi-empty">No leads yet today</span>
+                <span className="kpi-empty">
+                  {live ? 'No leads yet today' : `No leads in ${rangeLabel}`}
+                </span>
               ) : change ? (
                 <span className={`change ${tone(change, card.lowerIsBetter)}`}>
                   <span className="visually-hidden">
@@ -91,11 +109,27 @@ export function KpiCards({
               ) : (
                 <span className="change neutral">no comparison</span>
               )}
-              <span className="kpi-prev" title="at the same time yesterday">
+              <span
+                className="kpi-prev"
+                title={
+                  live
+                    ? 'at the same time yesterday'
+                    : 'in the window of the same length just before'
+                }
+              >
                 {' '}
-                vs {previous} yesterday
+                vs {previous} {compared}
               </span>
             </p>
+            {card.key === 'totalLeads' && live && onPace !== undefined && (
+              <p
+                className="kpi-pace"
+                data-testid="kpi-on-pace"
+                title="Expected by the end of today from today's count so far and the usual intraday curve"
+              >
+                On pace for {formatCount(onPace)} today
+              </p>
+            )}
           </article>
         )
       })}

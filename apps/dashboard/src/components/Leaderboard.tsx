@@ -2,8 +2,11 @@ import { useMemo, useState } from 'react'
 import { type ChartOption, palette } from '../lib/echarts'
 import { formatCount, formatDuration, formatPercent, rankMovement } from '../lib/format'
 import { visibleRows } from '../lib/rows'
-import { type LeaderboardData, type LeaderboardPeriod, type RouterInputs, trpc } from '../lib/trpc'
+import { type LeaderboardData, type LeaderboardPeriod, trpc } from '../lib/trpc'
+import { readInput, type View } from '../lib/view'
 import { Chart } from './Chart'
+import { useDrill } from './DrillDown'
+import { ExportButtons } from './ExportButtons'
 import { Empty, Failed, Loading, Panel } from './Panel'
 import { Tabs } from './Tabs'
 
@@ -27,7 +30,6 @@ const LIMIT = 20
  */
 const AGENT_LIMIT = 500
 
-type Scope = Omit<RouterInputs['analytics']['leaderboard'], 'period' | 'limit' | 'offset'>
 type Row = LeaderboardData['rows'][number]
 
 function Sparkline({ series, name }: { series: Row['trend']['series']; name: string }) {
@@ -65,12 +67,21 @@ interface RowProps {
   compared: boolean
   /** This is the viewer's own row. */
   own: boolean
+  /** Opens the leads assigned to this agent in the period; null when the viewer may not list them. */
+  onOpen: ((row: Row) => void) | null
 }
 
-function LeaderboardRow({ row, compared, own }: RowProps) {
+function LeaderboardRow({ row, compared, own, onOpen }: RowProps) {
   const move = rankMovement(row.rank, row.trend.previousRank, compared)
   return (
-    <tr className={own ? 'own' : undefined} aria-current={own ? 'true' : undefined}>
+    <tr
+      className={[own && 'own', onOpen && 'clickable'].filter(Boolean).join(' ') || undefined}
+      aria-current={own ? 'true' : undefined}
+      onClick={(e) => {
+        // The name's own button already handled its click.
+        if (onOpen && !(e.target instanceof HTMLButtonElement)) onOpen(row)
+      }}
+    >
       <td className="num rank">{row.rank}</td>
       <td className={`move ${move?.direction ?? ''}`}>
         {move && (
@@ -81,7 +92,18 @@ function LeaderboardRow({ row, compared, own }: RowProps) {
         )}
       </td>
       <th scope="row" className="agent">
-        {row.agentName}
+        {onOpen ? (
+          <button
+            type="button"
+            className="link"
+            onClick={() => onOpen(row)}
+            title={`List the ${row.totalLeads} leads assigned to ${row.agentName}`}
+          >
+            {row.agentName}
+          </button>
+        ) : (
+          row.agentName
+        )}
         {own && <span className="you">you</span>}
       </th>
       <td className="num">{formatCount(row.totalLeads)}</td>
@@ -96,7 +118,7 @@ function LeaderboardRow({ row, compared, own }: RowProps) {
 }
 
 interface LeaderboardProps {
-  scope: Scope
+  view: View
   /** The viewer's agent id when the viewer is an agent: their row is highlighted. */
   self: string | null
 }
@@ -105,30 +127,47 @@ interface LeaderboardProps {
  * Agents ranked by conversions, with rank movement against the previous period. An agent sees
  * the others under the pseudonyms the API gives them (SPEC §6) and their own row highlighted.
  */
-export function Leaderboard({ scope, self }: LeaderboardProps) {
+export function Leaderboard({ view, self }: LeaderboardProps) {
   const [period, setPeriod] = useState<LeaderboardPeriod>('today')
-  const q = trpc.analytics.leaderboard.useQuery(
-    { ...scope, period, limit: self === null ? LIMIT : AGENT_LIMIT },
-    { placeholderData: (prev) => prev },
-  )
+  const input = { ...readInput(view, { period }), limit: self === null ? LIMIT : AGENT_LIMIT }
+  const q = trpc.analytics.leaderboard.useQuery(input, {
+    placeholderData: (prev) => prev,
+    enabled: view.ready,
+  })
   const data = q.data
   const shown = data ? visibleRows(data.rows, self, LIMIT) : null
+  const drill = useDrill()
+  const { limit: _limit, ...window } = input
+  // An agent's drill-downs hold only their own rows (docs/metrics.md), so only their row opens.
+  const canOpen = (row: Row) => (self === null || row.agentId === self ? open : null)
+  const open = (row: Row) =>
+    drill({
+      title: `Leads assigned to ${row.agentName}`,
+      count: row.totalLeads,
+      input: { ...window, report: 'leaderboard', measure: 'assigned', agentId: row.agentId },
+    })
 
   return (
     <Panel
       id="leaderboard"
       title="Leaderboard"
+      note={view.label}
       className="leaderboard"
-      tabPanel
+      tabPanel={!view.window}
       busy={q.isPlaceholderData}
       actions={
-        <Tabs
-          label="Leaderboard period"
-          options={PERIODS}
-          value={period}
-          onChange={setPeriod}
-          controls="leaderboard-body"
-        />
+        <>
+          {!view.window && (
+            <Tabs
+              label="Leaderboard period"
+              options={PERIODS}
+              value={period}
+              onChange={setPeriod}
+              controls="leaderboard-body"
+            />
+          )}
+          <ExportButtons report="leaderboard" params={input} what="the leaderboard" />
+        </>
       }
     >
       {!data || !shown ? (
@@ -138,7 +177,7 @@ export function Leaderboard({ scope, self }: LeaderboardProps) {
           <Loading label="leaderboard" className="table-skeleton" />
         )
       ) : data.rows.length === 0 ? (
-        <Empty>{EMPTY_TEXT[period]}</Empty>
+        <Empty>{view.label ? `No agent activity in ${view.label}` : EMPTY_TEXT[period]}</Empty>
       ) : (
         <div className="table-scroll">
           <table>
@@ -173,6 +212,7 @@ export function Leaderboard({ scope, self }: LeaderboardProps) {
                   row={row}
                   compared={data.previousRange !== null}
                   own={row.agentId === self}
+                  onOpen={canOpen(row)}
                 />
               ))}
               {shown.own && (
@@ -183,7 +223,12 @@ export function Leaderboard({ scope, self }: LeaderboardProps) {
                       <span className="visually-hidden">Lower ranks not shown</span>
                     </td>
                   </tr>
-                  <LeaderboardRow row={shown.own} compared={data.previousRange !== null} own />
+                  <LeaderboardRow
+                    row={shown.own}
+                    compared={data.previousRange !== null}
+                    own
+                    onOpen={open}
+                  />
                 </>
               )}
             </tbody>

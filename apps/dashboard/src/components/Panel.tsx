@@ -3,6 +3,8 @@ import type { ReactNode } from 'react'
 interface PanelProps {
   id: string
   title: string
+  /** Beside the title in smaller type: the chosen range ("Nov 19–25"). */
+  note?: string | null
   /** Shown beside the title: tabs, a legend, a zone note. */
   actions?: ReactNode
   className?: string
@@ -14,13 +16,25 @@ interface PanelProps {
 }
 
 /** A titled dashboard card. */
-export function Panel({ id, title, actions, className, children, tabPanel, busy }: PanelProps) {
+export function Panel({
+  id,
+  title,
+  note,
+  actions,
+  className,
+  children,
+  tabPanel,
+  busy,
+}: PanelProps) {
   const titleId = `${id}-title`
   return (
     <section className={`panel ${className ?? ''}`} aria-labelledby={titleId}>
       <header className="panel-head">
-        <h2 id={titleId}>{title}</h2>
-        {actions}
+        <h2 id={titleId}>
+          {title}
+          {note && <span className="panel-note"> · {note}</span>}
+        </h2>
+        {actions && <div className="panel-actions">{actions}</div>}
       </header>
       {tabPanel ? (
         <div

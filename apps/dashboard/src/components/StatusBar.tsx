@@ -5,15 +5,16 @@ import type { ConnectionStatus } from '../lib/connection'
 import { zoneOffset } from '../lib/format'
 import { zoneOptions } from '../lib/timezones'
 
-const STATUS_TEXT: Record<ConnectionStatus, string> = {
+const STATUS_TEXT: Record<ConnectionStatus | 'signed-out', string> = {
   connecting: 'Connecting',
   live: 'Live',
   reconnecting: 'Reconnecting',
   offline: 'Offline',
+  'signed-out': 'Signed out',
 }
 
-/** Live / reconnecting / offline, from the WebSocket client's state. */
-export function ConnectionIndicator({ status }: { status: ConnectionStatus }) {
+/** Live / reconnecting / offline, from the WebSocket client's state; signed out once the token is refused. */
+export function ConnectionIndicator({ status }: { status: ConnectionStatus | 'signed-out' }) {
   return (
     <span
       className={`connection ${status}`}

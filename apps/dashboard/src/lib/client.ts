@@ -14,16 +14,20 @@ export interface ClientOptions {
   tracker: ConnectionTracker
   /** Called when the socket comes back after a drop: reads may have missed invalidations. */
   onReconnect: () => void
+  /** Every close of the socket, with its code (4401: the token was refused or expired). */
+  onSocketClose?: (code: number | undefined, reason: string | undefined) => void
 }
 
 /** The tRPC client: subscriptions over one WebSocket, everything else over batched HTTP. */
-export function createApiClient({ token, tracker, onReconnect }: ClientOptions) {
+export function createApiClient({ token, tracker, onReconnect, onSocketClose }: ClientOptions) {
   const wsClient = createWSClient({
     url: () => wsUrl(window.location),
     lazy: { enabled: false, closeMs: 0 },
     retryDelayMs: (attempt) => backoffDelay(attempt),
     keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 },
     connectionParams: () => (token ? { token } : {}),
+    onClose: (cause) =>
+      onSocketClose?.(cause?.code, (cause as { reason?: string } | undefined)?.reason),
   })
   const stateSub = wsClient.connectionState.subscribe({
     next: (s) => {

@@ -1,0 +1,296 @@
+/**
+ * Issue 8 on the dashboard, in Chromium against the production server (authentication off): the
+ * range picker and its URL, export downloads, drill-down lists and the forecast band, each
+ * checked against what the API answers for the same parameters.
+ */
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type {
+  ForecastOutput,
+  LeadEvent,
+  LeaderboardOutput,
+  LeadVolumeOutput,
+  MetricsOutput,
+} from '@leads/contract'
+import { parse } from 'csv-parse/sync'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { formatBucket, formatCount } from '../src/lib/format'
+import { formatSpan } from '../src/lib/range'
+import { type Browser, launchChromium } from './browser'
+import { settled } from './page'
+import { knownScenario, type OrgCalendar, orgCalendar, postEvents } from './scenario'
+import { freePort, type RunningServer, startServer } from './server'
+
+const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url))
+const DAY = 86_400_000
+/** More leads on one day than a drill-down page holds, so "load more" is needed to sum up. */
+const BURST = 130
+
+let browser: Browser | undefined
+let server: RunningServer | undefined
+let page: Page
+let dataDir: string
+let calendar: OrgCalendar
+const pageErrors: string[] = []
+
+async function api<T>(path: string): Promise<T> {
+  const res = await fetch(`${server!.url}${path}`)
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`)
+  return (await res.json()) as T
+}
+
+/** The last 7 local days including today, as the page should ask for them (UTC instants). */
+function last7(): string {
+  const from = new Date(calendar.dayStart - 6 * DAY).toISOString()
+  const to = new Date(calendar.dayStart + DAY).toISOString()
+  return `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`
+}
+
+const volumeLabel = () => page.locator('#volume-body [role="img"]').getAttribute('aria-label')
+
+/** The x-axis categories ECharts' description names (up to ten, the first series'). */
+async function drawnCategories(): Promise<string[]> {
+  const label = (await volumeLabel()) ?? ''
+  const first = label.split(/The 1 series/)[0] ?? ''
+  return [...first.matchAll(/the data for (.+?) is /g)].map((m) => m[1] ?? '')
+}
+
+const bucketLabels = (data: LeadVolumeOutput) =>
+  data.buckets.slice(0, 10).map((b) => formatBucket(b.start, data.interval))
+
+/** The text of the lead-volume chart's tooltip (ECharts' own HTML tooltip), lines joined by \n. */
+function tooltipText(): Promise<string> {
+  return page.evaluate(() => {
+    const tips = [...document.querySelectorAll<HTMLElement>('#volume-body div')].filter(
+      (el) => el.style.zIndex === '9999999' && el.style.display !== 'none',
+    )
+    // innerText, not textContent: the tooltip's <br/> lines must come out as separate lines.
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered line breaks are the point
+    return tips.map((el) => el.innerText).find(Boolean) ?? ''
+  })
+}
+
+async function tooltipAt(x: number): Promise<string> {
+  const box = (await page.locator('#volume-body [role="img"]').boundingBox())!
+  await page.mouse.move(x, box.y + box.height * 0.6)
+  return tooltipText()
+}
+
+/**
+ * The page x of the lead-volume column whose axis tooltip names `label`: the pointer sweeps the
+ * chart and reads ECharts' own tooltip, so the test finds a bar as a person does.
+ */
+async function columnX(label: string): Promise<number> {
+  const box = await page.locator('#volume-body [role="img"]').boundingBox()
+  if (!box) throw new Error('no chart')
+  const y = box.y + box.height * 0.6
+  for (let x = box.x + 20; x < box.x + box.width; x += 8) {
+    await page.mouse.move(x, y)
+    if ((await tooltipText()).split('\n')[0] === label) return x
+  }
+  throw new Error(`no column labelled ${label}`)
+}
+
+beforeAll(async () => {
+  browser = await launchChromium()
+  await mkdir(ARTIFACTS, { recursive: true })
+  dataDir = await mkdtemp(join(tmpdir(), 'leads-e2e-ranges-'))
+  const now = Date.now()
+  calendar = orgCalendar(now)
+  const burstDay = calendar.dayStart - 2 * DAY + 10 * 3_600_000
+  const burst: LeadEvent[] = Array.from({ length: BURST }, (_, i) => ({
+    id: `e2e-burst-${i}`,
+    type: 'lead.created',
+    occurredAt: new Date(burstDay + i * 60_000).toISOString(),
+    leadId: `L-burst-${String(i).padStart(3, '0')}`,
+    agentId: i % 2 ? 'ava' : 'ben',
+    source: 'web',
+  }))
+  const events = [...knownScenario(now, calendar).events, ...burst]
+  server = await startServer({ port: await freePort(), dataDir, orgTimezone: calendar.zone })
+  const ingested = await postEvents(server.url, events)
+  expect(ingested.accepted).toBe(events.length)
+
+  page = browser.context.pages()[0] ?? (await browser.context.newPage())
+  page.on('pageerror', (err) => pageErrors.push(err.message))
+  await page.goto(server.url)
+  await settled(page)
+})
+
+beforeEach(({ task, onTestFailed }) => {
+  onTestFailed(async () => {
+    await page?.screenshot({
+      path: join(ARTIFACTS, `failed-${task.name.replace(/\W+/g, '-')}.png`),
+    })
+    console.error(`--- server output (${task.name}) ---\n${server?.output() ?? '(not running)'}`)
+  })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop('SIGTERM')
+  if (dataDir) await rm(dataDir, { recursive: true, force: true })
+})
+
+describe('ranges, exports, drill-down and forecast in Chromium', () => {
+  it("draws the forecast band on the 30-day view and 'on pace' on the KPI, as the API forecasts", async () => {
+    const forecast = await api<ForecastOutput>('/api/analytics/forecast?metric=newLeads&horizon=7')
+    expect(forecast.points).toHaveLength(7)
+    await expect
+      .poll(() => page.getByTestId('kpi-on-pace').textContent(), { timeout: 5_000 })
+      .toBe(`On pace for ${formatCount(forecast.onPace.newLeads)} today`)
+
+    expect(await volumeLabel()).not.toContain('Forecast')
+    await page
+      .getByRole('tablist', { name: 'Lead volume period' })
+      .getByRole('tab', { name: '30d' })
+      .click()
+    await expect.poll(volumeLabel, { timeout: 5_000 }).toContain('Forecast')
+    const label = (await volumeLabel()) ?? ''
+    expect(label).toContain('80% interval')
+    // Today's column and the next day's carry the API's forecast and its interval.
+    const volume = await api<LeadVolumeOutput>('/api/analytics/lead-volume?period=30d')
+    const today = volume.buckets.at(-1)!.start
+    for (const [point, day] of [
+      [forecast.points[0]!, formatBucket(today, 'day')],
+      [forecast.points[1]!, formatBucket(forecast.points[1]!.date, 'day')],
+    ] as const) {
+      const tip = await tooltipAt(await columnX(day))
+      expect(tip).toContain(`Forecast: ${formatCount(point.value)}`)
+      expect(tip).toContain(`80% interval: ${formatCount(point.lower)}–${formatCount(point.upper)}`)
+    }
+    await page.locator('section.volume').screenshot({ path: join(ARTIFACTS, 'forecast.png') })
+
+    await page
+      .getByRole('tablist', { name: 'Lead volume period' })
+      .getByRole('tab', { name: '24h' })
+      .click()
+    await expect.poll(volumeLabel, { timeout: 5_000 }).not.toContain('Forecast')
+  })
+
+  it("a preset goes into the URL and every panel draws the API's data for that range", async () => {
+    await page.getByTestId('range-preset').selectOption('last7')
+    expect(new URL(page.url()).search).toBe('?range=last7')
+    await settled(page)
+
+    const metrics = await api<MetricsOutput>(`/api/analytics/metrics?${last7()}`)
+    expect(metrics.totalLeads).toBeGreaterThan(BURST)
+    expect(await page.getByTestId('kpi-totalLeads').textContent()).toBe(
+      formatCount(metrics.totalLeads),
+    )
+    // The comparison window is the API's: the 7 days before.
+    expect(await page.getByTestId('range-compare').textContent()).toBe(
+      `${formatSpan(metrics.period)} vs ${formatSpan(metrics.previousPeriod)}`,
+    )
+    expect(metrics.previousPeriod.to).toBe(metrics.period.from)
+
+    const volume = await api<LeadVolumeOutput>(`/api/analytics/lead-volume?${last7()}`)
+    expect(volume.interval).toBe('day')
+    expect(volume.buckets).toHaveLength(7)
+    await expect.poll(drawnCategories, { timeout: 5_000 }).toEqual(bucketLabels(volume))
+
+    const board = await api<LeaderboardOutput>(`/api/analytics/leaderboard?${last7()}&limit=20`)
+    const names = await page.locator('#leaderboard-body tbody th.agent').allTextContents()
+    expect(names).toEqual(board.rows.map((r) => r.agentName))
+    // A fixed range replaces the panels' own period tabs.
+    expect(await page.getByRole('tablist', { name: 'Lead volume period' }).count()).toBe(0)
+    await page.screenshot({ path: join(ARTIFACTS, 'range-last7.png'), fullPage: true })
+  })
+
+  it('reloading the URL restores the range, and a custom from/to link opens that range', async () => {
+    await page.reload()
+    await settled(page)
+    expect(await page.getByTestId('range-preset').inputValue()).toBe('last7')
+    const volume = await api<LeadVolumeOutput>(`/api/analytics/lead-volume?${last7()}`)
+    await expect.poll(drawnCategories, { timeout: 5_000 }).toEqual(bucketLabels(volume))
+
+    // Two local dates, both included: 20 days ago through 3 days ago.
+    const date = (daysAgo: number) =>
+      new Date(calendar.dayStart - daysAgo * DAY + 12 * 3_600_000).toISOString().slice(0, 10)
+    await page.goto(`${server!.url}/?from=${date(20)}&to=${date(3)}`)
+    await settled(page)
+    expect(await page.getByTestId('range-preset').inputValue()).toBe('custom')
+    const from = new Date(calendar.dayStart - 20 * DAY).toISOString()
+    const to = new Date(calendar.dayStart - 2 * DAY).toISOString()
+    const metrics = await api<MetricsOutput>(`/api/analytics/metrics?from=${from}&to=${to}`)
+    expect(await page.getByTestId('kpi-totalLeads').textContent()).toBe(
+      formatCount(metrics.totalLeads),
+    )
+    const custom = await api<LeadVolumeOutput>(`/api/analytics/lead-volume?from=${from}&to=${to}`)
+    expect(custom.buckets).toHaveLength(18)
+    await expect.poll(drawnCategories, { timeout: 5_000 }).toEqual(bucketLabels(custom))
+
+    await page.getByTestId('range-preset').selectOption('last7')
+    await settled(page)
+  })
+
+  it("downloads CSV whose rows equal the API's report, and the raw events of the range", async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download lead volume as CSV' }).click(),
+    ])
+    expect(download.suggestedFilename()).toMatch(/^lead-volume-\d{4}-\d{2}-\d{2}\.csv$/)
+    const rows = parse(await readFile((await download.path())!, 'utf8'), { columns: true })
+    const volume = await api<LeadVolumeOutput>(`/api/analytics/lead-volume?${last7()}`)
+    expect(rows).toEqual(
+      volume.buckets.map((b) => ({
+        start: b.start,
+        newLeads: String(b.newLeads),
+        conversions: String(b.conversions),
+      })),
+    )
+
+    const [events] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: /Download the raw events of .* as CSV/ }).click(),
+    ])
+    const exported = parse(await readFile((await events.path())!, 'utf8'), {
+      columns: true,
+    }) as Record<string, string>[]
+    const json = await api<{ id: string }[]>(
+      `/api/analytics/export?report=events&format=json&${last7()}`,
+    )
+    expect(exported.map((e) => e.id ?? '')).toEqual(json.map((e) => e.id))
+    expect(exported.filter((e) => e.id?.startsWith('e2e-burst-'))).toHaveLength(BURST)
+  })
+
+  it("clicking a bar lists the leads behind it, as many as the bar's value; Escape closes", async () => {
+    const volume = await api<LeadVolumeOutput>(`/api/analytics/lead-volume?${last7()}`)
+    const bucket = volume.buckets.reduce((a, b) => (b.newLeads > a.newLeads ? b : a))
+    expect(bucket.newLeads).toBeGreaterThanOrEqual(BURST)
+    const label = formatBucket(bucket.start, 'day')
+
+    const x = await columnX(label)
+    const box = (await page.locator('#volume-body [role="img"]').boundingBox())!
+    await page.mouse.click(x, box.y + box.height * 0.6)
+    await page.waitForTimeout(500)
+    console.log(
+      'DRILL',
+      x,
+      label,
+      await page.evaluate(() => document.querySelector('dialog')?.outerHTML.slice(0, 300)),
+    )
+    const dialog = page.getByRole('dialog')
+    await expect.poll(() => dialog.isVisible(), { timeout: 5_000 }).toBe(true)
+    expect(await page.getByTestId('drill-count').textContent()).toBe(formatCount(bucket.newLeads))
+    // Page by page until the list is complete.
+    const more = dialog.getByRole('button', { name: /Load more/ })
+    await expect.poll(() => page.getByTestId('drill-row').count(), { timeout: 5_000 }).toBe(100)
+    while (await more.isVisible()) {
+      await more.click()
+      await page.waitForFunction(() => !document.querySelector('.load-more[disabled]'), undefined, {
+        timeout: 5_000,
+      })
+    }
+    expect(await page.getByTestId('drill-row').count()).toBe(bucket.newLeads)
+    expect(await page.getByTestId('drill-shown').textContent()).toBe(String(bucket.newLeads))
+    await page.screenshot({ path: join(ARTIFACTS, 'drill-down.png') })
+
+    await page.keyboard.press('Escape')
+    await expect.poll(() => dialog.count(), { timeout: 2_000 }).toBe(0)
+    expect(pageErrors).toEqual([])
+  })
+})
