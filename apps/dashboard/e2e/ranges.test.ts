@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type {
   ForecastOutput,
+  FunnelOutput,
   LeadEvent,
   LeaderboardOutput,
   LeadVolumeOutput,
@@ -279,16 +280,46 @@ describe('ranges, exports, drill-down and forecast in Chromium', () => {
     // Page by page until the list is complete.
     const more = dialog.getByRole('button', { name: /Load more/ })
     await expect.poll(() => page.getByTestId('drill-row').count(), { timeout: 5_000 }).toBe(100)
+    const rows = page.getByTestId('drill-row')
     while (await more.isVisible()) {
+      const before = await rows.count()
       await more.click()
-      await page.waitForFunction(() => !document.querySelector('.load-more[disabled]'), undefined, {
-        timeout: 5_000,
-      })
+      // The button stays (disabled) while the page loads; the new rows are the sign it is done.
+      await expect.poll(() => rows.count(), { timeout: 5_000 }).toBeGreaterThan(before)
     }
     expect(await page.getByTestId('drill-row').count()).toBe(bucket.newLeads)
     expect(await page.getByTestId('drill-shown').textContent()).toBe(String(bucket.newLeads))
     await page.screenshot({ path: join(ARTIFACTS, 'drill-down.png') })
 
+    await page.keyboard.press('Escape')
+    await expect.poll(() => dialog.count(), { timeout: 2_000 }).toBe(0)
+  })
+
+  it('a leaderboard row and (from the keyboard) a funnel stage open lists that sum to their numbers', async () => {
+    const dialog = page.getByRole('dialog')
+    const board = await api<LeaderboardOutput>(`/api/analytics/leaderboard?${last7()}&limit=20`)
+    const top = board.rows[0]!
+    await page.locator('#leaderboard-body tbody th.agent button').first().click()
+    await expect
+      .poll(() => page.getByTestId('drill-row').count(), { timeout: 5_000 })
+      .toBe(top.totalLeads)
+    expect(await page.getByTestId('drill-count').textContent()).toBe(formatCount(top.totalLeads))
+    expect(
+      new Set(await page.locator('[data-testid="drill-row"] td:nth-child(3)').allTextContents()),
+    ).toEqual(new Set([top.agentName]))
+    await dialog.getByRole('button', { name: 'Close' }).click()
+    await expect.poll(() => dialog.count(), { timeout: 2_000 }).toBe(0)
+
+    const funnel = await api<FunnelOutput>(`/api/analytics/conversion-funnel?${last7()}`)
+    const contacted = funnel.stages.find((s) => s.stage === 'contacted')!
+    expect(contacted.count).toBeGreaterThan(0)
+    const stage = page.getByRole('button', { name: /^Contacted: / })
+    await stage.focus()
+    expect(await stage.isVisible()).toBe(true)
+    await page.keyboard.press('Enter')
+    await expect
+      .poll(() => page.getByTestId('drill-row').count(), { timeout: 5_000 })
+      .toBe(contacted.count)
     await page.keyboard.press('Escape')
     await expect.poll(() => dialog.count(), { timeout: 2_000 }).toBe(0)
     expect(pageErrors).toEqual([])
