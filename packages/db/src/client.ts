@@ -68,7 +68,9 @@ export async function createDbClient(opts: DbOptions = {}): Promise<DbClient> {
       }
     }
     const statementTimeout =
-      opts.statementTimeoutMs === undefined ? '' : ` -c statement_timeout=${opts.statementTimeoutMs}`
+      opts.statementTimeoutMs === undefined
+        ? ''
+        : ` -c statement_timeout=${opts.statementTimeoutMs}`
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
       max: opts.poolSize ?? 10,
