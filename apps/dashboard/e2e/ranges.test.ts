@@ -293,6 +293,18 @@ describe('ranges, exports, drill-down and forecast in Chromium', () => {
 
     await page.keyboard.press('Escape')
     await expect.poll(() => dialog.count(), { timeout: 2_000 }).toBe(0)
+
+    // The same column from the keyboard: focus the chart, arrow to it, Enter.
+    await page.locator('#volume-body [role="img"]').focus()
+    for (let i = 0; i <= volume.buckets.indexOf(bucket); i++)
+      await page.keyboard.press('ArrowRight')
+    expect((await tooltipText()).split('\n')[0]).toBe(label)
+    await page.keyboard.press('Enter')
+    await expect
+      .poll(() => page.getByTestId('drill-count').textContent(), { timeout: 5_000 })
+      .toBe(formatCount(bucket.newLeads))
+    await page.keyboard.press('Escape')
+    await expect.poll(() => dialog.count(), { timeout: 2_000 }).toBe(0)
   })
 
   it('a leaderboard row and (from the keyboard) a funnel stage open lists that sum to their numbers', async () => {

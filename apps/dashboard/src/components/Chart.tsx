@@ -1,5 +1,5 @@
 import { type EChartsType, init } from 'echarts/core'
-import { useEffect, useRef } from 'react'
+import { type KeyboardEvent, useEffect, useId, useRef } from 'react'
 import type { ChartOption } from '../lib/echarts'
 
 /** What ECharts says about a clicked series item. */
@@ -75,17 +75,54 @@ export function Chart({
     }
   }, [renderer])
 
+  // Keyboard access to category clicks: arrows move the tooltip from column to column, Enter or
+  // Space opens the column it is on.
+  const focused = useRef(-1)
+  const hintId = useId()
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const instance = chart.current
+    const xAxis = (Array.isArray(option.xAxis) ? option.xAxis[0] : option.xAxis) as
+      | { data?: unknown[] }
+      | undefined
+    const count = xAxis?.data?.length ?? 0
+    if (!instance || !onCategoryClick || count === 0) return
+    const keys: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1 }
+    if (e.key in keys) {
+      e.preventDefault()
+      const from = focused.current < 0 ? (e.key === 'ArrowLeft' ? count : -1) : focused.current
+      focused.current = Math.min(count - 1, Math.max(0, from + (keys[e.key] ?? 0)))
+      instance.dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: focused.current })
+    } else if ((e.key === 'Enter' || e.key === ' ') && focused.current >= 0) {
+      e.preventDefault()
+      onCategoryClick(focused.current)
+    }
+  }
+
   useEffect(() => {
     // notMerge: a redraw with fewer series (the forecast gone) must not keep the old ones.
     chart.current?.setOption(option, { lazyUpdate: true, notMerge: true })
   }, [option])
 
   return (
-    <div
-      ref={el}
-      className={`${className ?? 'chart'}${clickable ? ' clickable' : ''}`}
-      role="img"
-      aria-label={label}
-    />
+    <>
+      <div
+        ref={el}
+        className={`${className ?? 'chart'}${clickable ? ' clickable' : ''}`}
+        role="img"
+        aria-label={label}
+        tabIndex={onCategoryClick ? 0 : undefined}
+        aria-describedby={onCategoryClick ? hintId : undefined}
+        onKeyDown={onCategoryClick ? onKeyDown : undefined}
+        onBlur={() => {
+          focused.current = -1
+          chart.current?.dispatchAction({ type: 'hideTip' })
+        }}
+      />
+      {onCategoryClick && (
+        <span id={hintId} className="visually-hidden">
+          Left and right arrow keys move between columns; Enter lists what a column counts.
+        </span>
+      )}
+    </>
   )
 }
