@@ -18,6 +18,7 @@ const client = await createDbClient(
 const query = async (text: string): Promise<unknown[]> =>
   client.pool ? (await client.pool.query(text)).rows : (await client.pglite!.query(text)).rows
 
+let reported = false
 const http = createServer((req, res) => {
   const path = req.url ?? ''
   const text =
@@ -32,6 +33,9 @@ const http = createServer((req, res) => {
       res.end(JSON.stringify(rows))
     },
     (err: unknown) => {
+      // Said once on stderr: a row's non-2xx count alone does not tell a timeout from a bug.
+      if (!reported) process.stderr.write(`baseline ${path}: ${String(err)}\n`)
+      reported = true
       res.writeHead(500, { 'content-type': 'text/plain' })
       res.end(String(err))
     },

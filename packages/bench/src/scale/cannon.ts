@@ -25,6 +25,8 @@ export interface LoadSpec {
   durationS: number
   /** Server processes whose RSS is sampled during the run. */
   pids: number[]
+  /** Seconds before a request counts as an error (autocannon's default is 10). */
+  timeoutS?: number
 }
 
 /**
@@ -58,6 +60,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
                 url,
                 connections: per[i]!,
                 duration: spec.durationS,
+                timeout: spec.timeoutS ?? 10,
                 requests: spec.paths.map((path) => ({ method: 'GET' as const, path })),
               },
               (err, result) => (err ? reject(err) : resolve(result)),
