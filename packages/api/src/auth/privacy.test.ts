@@ -221,6 +221,27 @@ describe.each(testDatabases())('leaderboard privacy on $kind', ({ open }) => {
     expect(mine).toContain(AGENT.own.name)
   })
 
+  it("opens an anonymised leaderboard row's leads by its pseudonym id, within the viewer's reach", async () => {
+    const admin: Identity = { sub: 'root', role: 'admin' }
+    const hidden = as(admin, { anonymizeLeaderboard: true }).analytics
+    const board = await hidden.leaderboard({ period: 'all-time' })
+    const shown = createPseudonyms(KEY, null).idOf(AGENT.teammate.id)
+    expect(board.rows.map((r) => r.agentId)).toContain(shown)
+    const input = { report: 'leaderboard', period: 'all-time', agentId: shown, limit: 500 } as const
+    const byPseudonym = await hidden.leads(input)
+    const byId = await as(admin).analytics.leads({ ...input, agentId: AGENT.teammate.id })
+    expect(byPseudonym.rows.length).toBeGreaterThan(0)
+    expect(byPseudonym.rows.map((r) => r.leadId)).toEqual(byId.rows.map((r) => r.leadId))
+    expect(JSON.stringify(byPseudonym)).not.toContain(AGENT.teammate.name)
+    // The pseudonym stands for the agent under the same rules: an agent still may not open it.
+    await expect(
+      as(me).analytics.leads({
+        ...input,
+        agentId: createPseudonyms(KEY, me.sub).idOf(AGENT.teammate.id),
+      }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' })
+  })
+
   async function everyLeaderboardOf(identity: Identity | null) {
     const caller = as(identity, { anonymizeLeaderboard: true, authRequired: identity !== null })
     return Promise.all(

@@ -1,5 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto'
 
+/** How a pseudonym id begins (`anon-7f3a9c`). */
+export const PSEUDONYM_ID_PREFIX = 'anon-'
+
 /** Hex digits of a pseudonym: 16.7 million values, so even 500 agents rarely share one. */
 export const PSEUDONYM_HEX = 6
 
@@ -44,7 +47,7 @@ export function createPseudonyms(key: string | undefined, self: string | null): 
   return {
     self,
     hides,
-    idOf: (agentId) => (hides(agentId) ? `anon-${hex(agentId)}` : agentId),
+    idOf: (agentId) => (hides(agentId) ? `${PSEUDONYM_ID_PREFIX}${hex(agentId)}` : agentId),
     nameOf: (agentId) => `Agent ${hex(agentId)}`,
   }
 }

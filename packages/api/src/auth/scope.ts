@@ -2,7 +2,7 @@ import { INGEST_ROLES, READ_ROLES, type Role } from '@leads/contract'
 import { TRPCError } from '@trpc/server'
 import type { Context, Identity } from '../context.js'
 import { agentsInScope, teamOf } from '../queries/scope.js'
-import { createPseudonyms, type Pseudonyms } from './pseudonym.js'
+import { createPseudonyms, PSEUDONYM_ID_PREFIX, type Pseudonyms } from './pseudonym.js'
 
 export interface ScopeFilter {
   agentId?: string | undefined
@@ -67,7 +67,7 @@ const forbidden = (message: string) => new TRPCError({ code: 'FORBIDDEN', messag
  * Team membership is the agents table's current one: a manager sees an agent's whole history
  * once the agent is in their team, and none of it after the agent moves away.
  */
-export async function authorizeRead(ctx: AuthContext, filter: ScopeFilter): Promise<ReadScope> {
+export async function authorizeRead(ctx: AuthContext, asked: ScopeFilter): Promise<ReadScope> {
   requireIdentity(ctx)
   const id = ctx.identity
   requireReader(id)
@@ -75,6 +75,12 @@ export async function authorizeRead(ctx: AuthContext, filter: ScopeFilter): Prom
     id?.role === 'agent' || ctx.anonymizeLeaderboard === true
       ? createPseudonyms(ctx.pseudonymKey, id?.sub ?? null)
       : null
+  // A viewer who knows other agents only by pseudonym (a drill-down from a leaderboard row) may
+  // name one by its pseudonym id: it stands for the agent behind it, under the same rules below.
+  const filter =
+    pseudonyms && asked.agentId?.startsWith(PSEUDONYM_ID_PREFIX)
+      ? { ...asked, agentId: (await unmask(ctx.db, pseudonyms, asked.agentId)) ?? asked.agentId }
+      : asked
   const scope = (agentIds: string[] | null): ReadScope => ({ agentIds, pseudonyms })
 
   if (id === null || id.role === 'admin') return scope(await agentsInScope(ctx.db, filter))
@@ -96,6 +102,16 @@ export async function authorizeRead(ctx: AuthContext, filter: ScopeFilter): Prom
     if (team === null || !teams.includes(team)) throw forbidden('that agent is not in your teams')
   }
   return scope(await agentsInScope(ctx.db, filter, teams))
+}
+
+/** The agent whose pseudonym id is `shown`, or null when no agent has it. */
+async function unmask(
+  db: AuthContext['db'],
+  pseudonyms: Pseudonyms,
+  shown: string,
+): Promise<string | null> {
+  const agents = await db.selectFrom('agents').select('agent_id').execute()
+  return agents.find((a) => pseudonyms.idOf(a.agent_id) === shown)?.agent_id ?? null
 }
 
 /**
