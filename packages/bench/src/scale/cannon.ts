@@ -27,6 +27,8 @@ export interface LoadSpec {
   pids: number[]
   /** Seconds before a request counts as an error (autocannon's default is 10). */
   timeoutS?: number
+  /** Run until this many answers instead of for `durationS` (for reads that take seconds). */
+  amount?: number
 }
 
 /**
@@ -59,7 +61,9 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
               {
                 url,
                 connections: per[i]!,
-                duration: spec.durationS,
+                ...(spec.amount === undefined
+                  ? { duration: spec.durationS }
+                  : { amount: Math.max(1, Math.floor(spec.amount / spec.urls.length)) }),
                 timeout: spec.timeoutS ?? 10,
                 requests: spec.paths.map((path) => ({ method: 'GET' as const, path })),
               },
