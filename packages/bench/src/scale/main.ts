@@ -158,6 +158,7 @@ function startServer(
       AUTH_JWKS_URL: '',
       RATE_LIMIT_PER_MINUTE: '0',
       INGEST_RATE_LIMIT_PER_MINUTE: '0',
+      STREAM_LIMIT_PER_CALLER: '0',
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
       ORG_TIMEZONE: 'UTC',

@@ -73,9 +73,13 @@ if (oursPhases.length > 0) {
       PORT: '0',
       HOST: '127.0.0.1',
       REDIS_URL: opts.redisUrl ?? '',
-      // The feed is measured open: authentication is per connection, not per message.
+      // The feed is measured open: authentication is per connection, not per message. A thousand
+      // subscribers from one address would otherwise share one anonymous budget and stream cap.
       AUTH_JWT_SECRET: '',
       AUTH_JWKS_URL: '',
+      RATE_LIMIT_PER_MINUTE: '0',
+      INGEST_RATE_LIMIT_PER_MINUTE: '0',
+      STREAM_LIMIT_PER_CALLER: '0',
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
       // Nothing to serve at `/`: the benchmark needs only the API.
