@@ -3,16 +3,17 @@
  * page opened once with `#token=<an agent's token>` as a wall-screen or laptop link would be.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { signToken } from '@leads/api'
 import type { LeaderboardOutput, MetricsOutput } from '@leads/contract'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { formatCount } from '../src/lib/format'
 import { type Browser, launchChromium } from './browser'
+import { keepEvidenceAndCleanUp } from './lifecycle'
 import { leaderboardNames, ownRowNames, pageText, settled } from './page'
 import {
   AGENTS,
@@ -85,20 +86,7 @@ beforeAll(async () => {
   expect(ingested).toEqual({ accepted: scenario.events.length, duplicates: 0, rejected: [] })
 })
 
-beforeEach(({ task, onTestFailed }) => {
-  onTestFailed(async () => {
-    await page?.screenshot({
-      path: join(ARTIFACTS, `failed-${task.name.replace(/\W+/g, '-')}.png`),
-    })
-    console.error(`--- server output (${task.name}) ---\n${server?.output() ?? '(not running)'}`)
-  })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop('SIGTERM')
-  if (dataDir) await rm(dataDir, { recursive: true, force: true })
-})
+keepEvidenceAndCleanUp(ARTIFACTS, () => ({ page, server, browser, dataDir }))
 
 describe('agent view in Chromium against the production server with authentication', () => {
   it('without a token: the API refuses and the page asks for a sign-in link; no demo-user picker', async () => {

@@ -3,13 +3,13 @@
  * built dashboard, a fresh PGlite database) fed with known events, with authentication off. The
  * agent view is in `agent-view.test.ts`, the demo-user picker of `pnpm dev` in `demo.test.ts`.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { LeaderboardOutput, LeadVolumeOutput, MetricsOutput } from '@leads/contract'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   formatBucket,
   formatChange,
@@ -19,6 +19,7 @@ import {
   rankMovement,
 } from '../src/lib/format'
 import { type Browser, launchChromium } from './browser'
+import { keepEvidenceAndCleanUp } from './lifecycle'
 import { settled } from './page'
 import {
   AGENTS,
@@ -138,20 +139,7 @@ beforeAll(async () => {
   await settled(page)
 })
 
-beforeEach(({ task, onTestFailed }) => {
-  onTestFailed(async () => {
-    await page?.screenshot({
-      path: join(ARTIFACTS, `failed-${task.name.replace(/\W+/g, '-')}.png`),
-    })
-    console.error(`--- server output (${task.name}) ---\n${server?.output() ?? '(not running)'}`)
-  })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop('SIGTERM')
-  if (dataDir) await rm(dataDir, { recursive: true, force: true })
-})
+keepEvidenceAndCleanUp(ARTIFACTS, () => ({ page, server, browser, dataDir }))
 
 describe('dashboard in Chromium against the production server', () => {
   it("shows the API's KPIs, formatted as the dashboard formats them", async () => {

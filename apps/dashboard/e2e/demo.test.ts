@@ -4,14 +4,15 @@
  * and the dashboard offers its demo-user picker. Also where the README's screenshot comes from.
  */
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { DevTokenRequest, LeaderboardOutput } from '@leads/contract'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { type Browser, launchChromium } from './browser'
+import { keepEvidenceAndCleanUp } from './lifecycle'
 import { leaderboardNames, ownRowNames, pageText, settled } from './page'
 import { postEvents } from './scenario'
 import { freePort, type RunningServer, seedDemo, startServer } from './server'
@@ -150,20 +151,7 @@ beforeAll(async () => {
   await settled(page)
 }, 240_000)
 
-beforeEach(({ task, onTestFailed }) => {
-  onTestFailed(async () => {
-    await page?.screenshot({
-      path: join(ARTIFACTS, `failed-${task.name.replace(/\W+/g, '-')}.png`),
-    })
-    console.error(`--- server output (${task.name}) ---\n${server?.output() ?? '(not running)'}`)
-  })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop('SIGTERM')
-  if (dataDir) await rm(dataDir, { recursive: true, force: true })
-})
+keepEvidenceAndCleanUp(ARTIFACTS, () => ({ page, server, browser, dataDir }))
 
 describe('pnpm dev: demo data, authentication on, the demo-user picker', () => {
   it('opens as admin without a token and offers admin, a manager and an agent of the roster', async () => {

@@ -3,7 +3,7 @@
  * range picker and its URL, export downloads, drill-down lists and the forecast band, each
  * checked against what the API answers for the same parameters.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,10 +17,11 @@ import type {
 } from '@leads/contract'
 import { parse } from 'csv-parse/sync'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { formatBucket, formatCount } from '../src/lib/format'
 import { formatSpan } from '../src/lib/range'
 import { type Browser, launchChromium } from './browser'
+import { keepEvidenceAndCleanUp } from './lifecycle'
 import { settled } from './page'
 import { knownScenario, type OrgCalendar, orgCalendar, postEvents } from './scenario'
 import { freePort, type RunningServer, startServer } from './server'
@@ -121,20 +122,7 @@ beforeAll(async () => {
   await settled(page)
 })
 
-beforeEach(({ task, onTestFailed }) => {
-  onTestFailed(async () => {
-    await page?.screenshot({
-      path: join(ARTIFACTS, `failed-${task.name.replace(/\W+/g, '-')}.png`),
-    })
-    console.error(`--- server output (${task.name}) ---\n${server?.output() ?? '(not running)'}`)
-  })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop('SIGTERM')
-  if (dataDir) await rm(dataDir, { recursive: true, force: true })
-})
+keepEvidenceAndCleanUp(ARTIFACTS, () => ({ page, server, browser, dataDir }))
 
 describe('ranges, exports, drill-down and forecast in Chromium', () => {
   it("draws the forecast band on the 30-day view and 'on pace' on the KPI, as the API forecasts", async () => {
