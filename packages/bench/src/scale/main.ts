@@ -1,10 +1,10 @@
 import { cpus, loadavg, totalmem } from 'node:os'
-import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type BenchDatabase, createBenchDatabase } from '../common/database.js'
 import { IngestDriver } from '../common/ingest.js'
 import { type Child, spawnChild } from '../common/ipc.js'
 import { sampleProc } from '../common/proc.js'
+import { measuredServerEnv } from '../common/serverEnv.js'
 import type { LeadsServerApi } from '../ws/leads-server.js'
 import type { BaselineServerApi } from './baseline-server.js'
 import { type LoadResult, runLoad } from './cannon.js'
@@ -147,22 +147,8 @@ function startServer(
 ): Promise<Child<LeadsServerApi>> {
   return spawnChild<LeadsServerApi>(new URL('../ws/leads-server.ts', import.meta.url), {
     env: {
-      ...process.env,
-      ...db.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      REDIS_URL: opts.redisUrl ?? '',
+      ...measuredServerEnv(db.env, opts.redisUrl),
       CACHE: cached ? 'on' : 'off',
-      // Reads are measured open and unthrottled: limits and tokens are per request, not per row.
-      AUTH_JWT_SECRET: '',
-      AUTH_JWKS_URL: '',
-      RATE_LIMIT_PER_MINUTE: '0',
-      INGEST_RATE_LIMIT_PER_MINUTE: '0',
-      STREAM_LIMIT_PER_CALLER: '0',
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-      ORG_TIMEZONE: 'UTC',
-      DASHBOARD_DIR: resolve(db.env.DATA_DIR, 'no-dashboard'),
       ...extraEnv,
     },
     execArgv: ['--expose-gc'],

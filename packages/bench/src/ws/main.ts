@@ -5,6 +5,7 @@ import { createBenchDatabase } from '../common/database.js'
 import { IngestDriver } from '../common/ingest.js'
 import { spawnChild } from '../common/ipc.js'
 import { sampleProc } from '../common/proc.js'
+import { measuredServerEnv } from '../common/serverEnv.js'
 import type { LeadsServerApi } from './leads-server.js'
 import { parseOptions } from './options.js'
 import { type PhaseResult, type PhaseSpec, runPhase } from './phase.js'
@@ -67,24 +68,7 @@ if (oursPhases.length > 0) {
   cleanups.add(db.drop)
   database = db.describe
   const server = await spawnChild<LeadsServerApi>(new URL('./leads-server.ts', import.meta.url), {
-    env: {
-      ...process.env,
-      ...db.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      REDIS_URL: opts.redisUrl ?? '',
-      // The feed is measured open: authentication is per connection, not per message. A thousand
-      // subscribers from one address would otherwise share one anonymous budget and stream cap.
-      AUTH_JWT_SECRET: '',
-      AUTH_JWKS_URL: '',
-      RATE_LIMIT_PER_MINUTE: '0',
-      INGEST_RATE_LIMIT_PER_MINUTE: '0',
-      STREAM_LIMIT_PER_CALLER: '0',
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-      // Nothing to serve at `/`: the benchmark needs only the API.
-      DASHBOARD_DIR: resolve(db.env.DATA_DIR, 'no-dashboard'),
-    },
+    env: measuredServerEnv(db.env, opts.redisUrl),
     execArgv: [
       '--expose-gc',
       ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(opts.cpuProf)}`] : []),
