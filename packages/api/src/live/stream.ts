@@ -3,7 +3,6 @@ import { createPseudonyms, type Pseudonyms } from '../auth/pseudonym.js'
 import { AuthError } from '../auth/tokens.js'
 import type { Context, Identity } from '../context.js'
 import { formatInstant } from '../time/local.js'
-import { markPlainJson } from '../transformer.js'
 import { feedFilter } from './filter.js'
 import type { FeedHub } from './hub.js'
 import { type FeedItem, readFeed, readRecent, summaryOf } from './messages.js'
@@ -140,8 +139,7 @@ function sharedEvent(
         summary: summaryOf(message, name),
       }
     }
-    // Built from strings, numbers and nulls only: sent to every subscriber without superjson's walk.
-    event = { id: String(item.seq), message: markPlainJson(message) }
+    event = { id: String(item.seq), message }
     byView.set(key, event)
   }
   return event
