@@ -1,6 +1,5 @@
 import { isDatabaseUnavailable } from '@leads/db'
 import { initTRPC, TRPCError } from '@trpc/server'
-import superjson from 'superjson'
 import { ZodError, type z } from 'zod'
 import {
   authorizeRead,
@@ -12,9 +11,10 @@ import {
 import type { Context } from './context.js'
 import { type Budget, callerKey } from './limits/rateLimits.js'
 import { TooManyBuckets } from './time/windows.js'
+import { transformer } from './transformer.js'
 
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  transformer,
   errorFormatter({ shape, error }) {
     const cause = error.cause
     // The cause of an internal error is logged by the server, never shown to the client.

@@ -1,8 +1,11 @@
+import fc from 'fast-check'
+import { DateTime } from 'luxon'
 import { describe, expect, it } from 'vitest'
 import {
   formatInstant,
   fromNaive,
   nextBoundary,
+  offsetAt,
   shiftWallClock,
   startOf,
   startOfUnitsBefore,
@@ -71,3 +74,79 @@ describe('local time arithmetic', () => {
     expect(formatInstant(ms('2026-03-10T18:30:00Z'), 'UTC')).toBe('2026-03-10T18:30:00.000+00:00')
   })
 })
+
+// The memoised offset and the direct formatter against luxon itself, the reference they replace.
+describe('offsets and formatting agree with luxon', () => {
+  const zones = Intl.supportedValuesOf('timeZone')
+  const luxonOffset = (t: number, tz: string) =>
+    DateTime.fromMillis(t, { zone: tz }).offset * 60_000
+  const luxonFormat = (t: number, tz: string) =>
+    DateTime.fromMillis(t, { zone: tz }).toFormat("yyyy-MM-dd'T'HH:mm:ss.SSSZZ")
+  const YEAR = 365.25 * 86_400_000
+
+  it('in every zone at any instant from 1850 to 2150', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.integer({ min: ms('1850-01-01T00:00:00Z'), max: ms('2150-01-01T00:00:00Z') }),
+        (tz, t) => {
+          expect(offsetAt(t, tz)).toBe(luxonOffset(t, tz))
+          expect(formatInstant(t, tz)).toBe(luxonFormat(t, tz))
+        },
+      ),
+      { numRuns: 3000 },
+    )
+  })
+
+  /** The instant a zone's offset changes, between `lo` (old offset) and `hi` (new one). */
+  function transitionIn(lo: number, hi: number, tz: string): number {
+    const before = luxonOffset(lo, tz)
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2)
+      if (luxonOffset(mid, tz) === before) lo = mid
+      else hi = mid
+    }
+    return hi
+  }
+
+  function checkTransitions(tz: string, year: number, jitter: number) {
+    const start = Date.UTC(year, 0, 1)
+    let found = 0
+    for (let day = start; day < start + YEAR; day += 86_400_000) {
+      if (luxonOffset(day, tz) === luxonOffset(day + 86_400_000, tz)) continue
+      const at = transitionIn(day, day + 86_400_000, tz)
+      found++
+      for (const t of [at - 1, at, at + 1, at + jitter]) {
+        expect(offsetAt(t, tz)).toBe(luxonOffset(t, tz))
+        expect(formatInstant(t, tz)).toBe(luxonFormat(t, tz))
+      }
+    }
+    return found
+  }
+
+  it('on both sides of every transition of a random zone and year', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones, 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu'),
+        fc.integer({ min: 1880, max: 2100 }),
+        fc.integer({ min: -SLOT_MS, max: SLOT_MS }),
+        (tz, year, jitter) => {
+          checkTransitions(tz, year, jitter)
+        },
+      ),
+      { numRuns: 150 },
+    )
+  })
+
+  // Transitions off the quarter-hour grid (local mean time ends), where a memo that trusted a
+  // slot's first offset would be wrong for the rest of the slot.
+  it.each([
+    ['Africa/Monrovia', 1972],
+    ['Europe/Amsterdam', 1937],
+    ['Asia/Kathmandu', 1985],
+  ] as const)('around the transitions of %s in %i', (tz, year) => {
+    expect(checkTransitions(tz, year, 1)).toBeGreaterThan(0)
+  })
+})
+
+const SLOT_MS = 15 * 60_000

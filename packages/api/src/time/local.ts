@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon'
+import { DateTime, IANAZone } from 'luxon'
 
 /**
  * Local-time arithmetic in an IANA zone, on epoch milliseconds. "Naive" values are local wall
@@ -8,9 +8,48 @@ import { DateTime } from 'luxon'
 const HOUR = 3_600_000
 const DAY = 86_400_000
 
+const SLOT = 15 * 60_000
+const MAX_SLOTS = 200_000
+/** Per zone: quarter-hour slot → its offset in minutes, or null when a transition falls in it. */
+const slotOffsets = new Map<string, Map<number, number | null>>()
+let slotCount = 0
+
+/**
+ * The zone's UTC offset at `ms` in minutes, as luxon computes it. Asking luxon costs about
+ * 8 µs, and a 30-day hourly series asks a few thousand times, so the offset is remembered per
+ * quarter-hour: a slot whose first and last millisecond have the same offset has it throughout
+ * (no zone has changed its offset twice within 15 minutes); a slot holding a transition is
+ * asked per instant. Bounded: the memo starts over past 200,000 slots.
+ */
+function offsetMinutes(ms: number, tz: string): number {
+  const slot = Math.floor(ms / SLOT)
+  let slots = slotOffsets.get(tz)
+  let offset = slots?.get(slot)
+  if (offset === undefined) {
+    const zone = IANAZone.create(tz)
+    const first = zone.offset(slot * SLOT)
+    const last = zone.offset(slot * SLOT + SLOT - 1)
+    // An unknown zone gives NaN, which is not remembered.
+    if (Number.isNaN(first)) return first
+    offset = first === last ? first : null
+    if (slotCount >= MAX_SLOTS) {
+      slotOffsets.clear()
+      slotCount = 0
+      slots = undefined
+    }
+    if (!slots) {
+      slots = new Map()
+      slotOffsets.set(tz, slots)
+    }
+    slots.set(slot, offset)
+    slotCount++
+  }
+  return offset ?? IANAZone.create(tz).offset(ms)
+}
+
 /** The zone's UTC offset at `ms`, in milliseconds. */
 export function offsetAt(ms: number, tz: string): number {
-  return DateTime.fromMillis(ms, { zone: tz }).offset * 60_000
+  return offsetMinutes(ms, tz) * 60_000
 }
 
 export function toNaive(ms: number, tz: string): number {
@@ -108,9 +147,24 @@ export function shiftWallClock(ms: number, days: number, tz: string): number {
   return fromNaive(toNaive(ms, tz) + days * DAY, tz)
 }
 
-/** ISO 8601 with the zone's offset, e.g. 2026-03-08T00:00:00.000-05:00. */
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`)
+
+/**
+ * ISO 8601 with the zone's offset, e.g. 2026-03-08T00:00:00.000-05:00: luxon's
+ * `yyyy-MM-dd'T'HH:mm:ss.SSSZZ`, written directly (luxon's formatter costs about 25 µs, and
+ * a series, an export or the live feed formats an instant per row).
+ */
 export function formatInstant(ms: number, tz: string): string {
-  return DateTime.fromMillis(ms, { zone: tz }).toFormat("yyyy-MM-dd'T'HH:mm:ss.SSSZZ")
+  const offset = offsetMinutes(ms, tz)
+  // The same arithmetic luxon uses for the local fields, so fractional (LMT) offsets agree.
+  const local = new Date(ms + offset * 60 * 1000)
+  const year = local.getUTCFullYear()
+  if (Number.isNaN(offset) || year < 0 || year > 9999) {
+    return DateTime.fromMillis(ms, { zone: tz }).toFormat("yyyy-MM-dd'T'HH:mm:ss.SSSZZ")
+  }
+  const abs = Math.abs(offset)
+  const zz = `${offset >= 0 ? '+' : '-'}${pad2(Math.trunc(abs / 60))}:${pad2(Math.trunc(abs % 60))}`
+  return local.toISOString().slice(0, 23) + zz
 }
 
 /** A window as the API shows it: both ends in ISO 8601 with the zone's offset. */
