@@ -1,7 +1,8 @@
 import type { Grain } from './schema.js'
 
 export const QUARTER_HOUR_MS = 15 * 60_000
-const DAY_MS = 86_400_000
+export const HOUR_MS = 3_600_000
+export const DAY_MS = 86_400_000
 
 /**
  * Start of the bucket of `grain` holding instant `ms`. Every grain is aligned in UTC; since every
@@ -12,6 +13,8 @@ export function bucketFloor(grain: Grain, ms: number): number {
   switch (grain) {
     case 'quarter_hour':
       return Math.floor(ms / QUARTER_HOUR_MS) * QUARTER_HOUR_MS
+    case 'hour':
+      return Math.floor(ms / HOUR_MS) * HOUR_MS
     case 'day':
       return Math.floor(ms / DAY_MS) * DAY_MS
     case 'month': {
@@ -27,6 +30,8 @@ export function bucketNext(grain: Grain, ms: number): number {
   switch (grain) {
     case 'quarter_hour':
       return start + QUARTER_HOUR_MS
+    case 'hour':
+      return start + HOUR_MS
     case 'day':
       return start + DAY_MS
     case 'month': {
@@ -49,11 +54,12 @@ export interface Segment {
   to: number
 }
 
-const COARSE_TO_FINE: readonly Grain[] = ['month', 'day', 'quarter_hour']
+const COARSE_TO_FINE: readonly Grain[] = ['month', 'day', 'hour', 'quarter_hour']
 
 /**
  * Splits [from, to) into the fewest pre-aggregated buckets: whole months inside, whole days
- * around them, quarter-hours around those, and at most two sub-quarter-hour edges. Segments
+ * around them, hours around those, quarter-hours around those, and at most two sub-quarter-hour
+ * edges (only the grains in `grains` are used). Segments
  * are disjoint and cover the range exactly.
  */
 export function decompose(

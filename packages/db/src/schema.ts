@@ -81,7 +81,7 @@ export interface LeadAssignmentsTable {
   prev_assigned_at: Timestamp | null
 }
 
-export const GRAINS = ['quarter_hour', 'day', 'month'] as const
+export const GRAINS = ['quarter_hour', 'hour', 'day', 'month'] as const
 export type Grain = (typeof GRAINS)[number]
 
 /** The additive counters kept per time bucket (see docs/data-model.md). */

@@ -1,6 +1,6 @@
 import type { Database } from '@leads/db'
 import { type Kysely, sql } from 'kysely'
-import { type Scope, timeline } from './timeline.js'
+import { groupingGrains, type Scope, timeline } from './timeline.js'
 
 /** New leads and conversions per bucket; `starts` ascending, the last bucket ends at `to`. */
 export async function volumeSeries(
@@ -13,7 +13,7 @@ export async function volumeSeries(
   const { rows } = await sql<{ b: number; created: number; conversions: number }>`
     select width_bucket(extract(epoch from t)::float8, ${thresholds}::float8[]) as b,
            sum(leads_created)::float8 as created, sum(conversions)::float8 as conversions
-    from ${timeline({ from: starts[0]!, to, scope, counters: ['leads_created', 'conversions'], grains: ['quarter_hour'] })} as tl
+    from ${timeline({ from: starts[0]!, to, scope, counters: ['leads_created', 'conversions'], grains: groupingGrains(starts) })} as tl
     group by 1`.execute(db)
   const out = starts.map(() => ({ newLeads: 0, conversions: 0 }))
   for (const r of rows) {

@@ -1,6 +1,6 @@
 import type { Database } from '@leads/db'
 import { type Kysely, sql } from 'kysely'
-import { timeline } from './timeline.js'
+import { groupingGrains, timeline } from './timeline.js'
 
 export interface AgentStats {
   agentId: string
@@ -93,7 +93,7 @@ export async function conversionSeries(
   const { rows } = await sql<{ agent_id: string; b: number; n: number }>`
     select agent_id, width_bucket(extract(epoch from t)::float8, ${starts.map((s) => s / 1000)}::float8[]) as b,
            sum(conversions)::float8 as n
-    from ${timeline({ from: starts[0]!, to, scope: { kind: 'agents', agentIds }, counters: ['conversions'], grains: ['quarter_hour'] })} as tl
+    from ${timeline({ from: starts[0]!, to, scope: { kind: 'agents', agentIds }, counters: ['conversions'], grains: groupingGrains(starts) })} as tl
     group by 1, 2`.execute(db)
   for (const r of rows) {
     const series = out.get(r.agent_id)

@@ -1,4 +1,4 @@
-import { type Counter, decompose, GRAINS, type Grain } from '@leads/db'
+import { type Counter, DAY_MS, decompose, GRAINS, type Grain, HOUR_MS } from '@leads/db'
 import { type RawBuilder, sql } from 'kysely'
 
 /**
@@ -78,6 +78,21 @@ const EDGE_SOURCES: EdgeSource[] = [
 ]
 
 const ts = (ms: number) => new Date(ms).toISOString()
+
+/**
+ * The grains a read may sum when it groups rows into buckets starting at `starts` (local hours
+ * or days): no bucket of a grain may straddle a start. Quarter-hours never do, since every zone's
+ * hours begin on a quarter-hour; hours do when every start is a whole hour in UTC (whole-hour
+ * zones), days when every start is a UTC midnight. A 30-day hourly series in New York sums 720
+ * hour rows instead of 2,880 quarter-hours.
+ */
+export function groupingGrains(starts: readonly number[]): Grain[] {
+  const all = (unit: number) => starts.every((s) => s % unit === 0)
+  const grains: Grain[] = ['quarter_hour']
+  if (all(HOUR_MS)) grains.push('hour')
+  if (all(DAY_MS)) grains.push('day')
+  return grains
+}
 
 /** `column` limited to the scope's agents (drill-down lists filter the same way). */
 export function agentFilter(column: string, scope: Scope): RawBuilder<unknown> {

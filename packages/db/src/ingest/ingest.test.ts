@@ -4,6 +4,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DbClient } from '../client.js'
 import { migrateDownAll, migrateToLatest } from '../migrate.js'
+import { up as addHourGrain } from '../migrations/2026-11-25T1600_hour_grain.js'
 import { testDatabases } from '../testing.js'
 import { ingestEvents } from './ingest.js'
 import { reconcile, snapshotDerived } from './rebuild.js'
@@ -70,6 +71,24 @@ describe.each(testDatabases())('ingest on $kind', ({ open }) => {
     await migrateToLatest(client.db)
     const r = await ingestEvents(client.db, story('L1'), NOW)
     expect(r).toMatchObject({ accepted: 4, duplicates: 0, rejected: [] })
+  })
+
+  it('the hour-grain migration backfills exactly the hour rows ingest writes', async () => {
+    await reset()
+    // Minutes spread over two days, so several hours hold several quarter-hours.
+    const batch = [...story('L1'), ...story('L2', 'a2')].map((e, i) => ({
+      ...e,
+      occurredAt: at(i * 37),
+    }))
+    await ingestEvents(client.db, batch, NOW)
+    const ingested = await snapshotDerived(client.db)
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from agent_performance where grain = 'hour'`.execute(client.db)
+    expect(rows[0]!.n).toBeGreaterThan(1)
+    await sql`delete from agent_performance where grain = 'hour'`.execute(client.db)
+    await sql`delete from org_performance where grain = 'hour'`.execute(client.db)
+    await addHourGrain(client.db)
+    expect(await snapshotDerived(client.db)).toEqual(ingested)
   })
 
   it('the same batch twice leaves identical tables and counts duplicates', async () => {
