@@ -1,5 +1,5 @@
 import { bucketFloor } from '../buckets.js'
-import { COUNTERS, type Counter, type Counters, GRAINS, type Grain } from '../schema.js'
+import { COUNTERS, type Counter, GRAINS, type Grain } from '../schema.js'
 import { FUNNEL_STAGES_AFTER_NEW, type LeadFacts } from './derive.js'
 import type { NormalizedEvent } from './normalize.js'
 
@@ -8,36 +8,60 @@ interface DeltaRow {
   bucketStart: number
   /** null: the organisation-wide row. */
   agentId: string | null
-  counters: Partial<Counters>
+  /** Indexed like COUNTERS. */
+  values: number[]
+}
+
+const COUNTER_INDEX = new Map<Counter, number>(COUNTERS.map((c, i) => [c, i]))
+
+/** A table's rows as one array per column, for an `unnest` upsert. */
+export interface CounterColumns {
+  grain: Grain[]
+  bucketStart: string[]
+  /** Absent for the organisation table. */
+  agentId: string[]
+  /** Indexed like COUNTERS. */
+  values: number[][]
 }
 
 /** Accumulates counter changes per bucket of every grain, for one multi-row upsert per table. */
 export class Deltas {
   readonly rows = new Map<string, DeltaRow>()
+  // A lead or event adds several counters at the same instant for the same agent: their rows
+  // are looked up once.
+  private lastAt = Number.NaN
+  private lastAgent: string | null = null
+  private lastRows: DeltaRow[] = []
 
   add(at: Date, agentId: string | null, counter: Counter, amount: number): void {
     if (amount === 0) return
-    for (const grain of GRAINS) {
-      const bucketStart = bucketFloor(grain, at.getTime())
-      this.bump(grain, bucketStart, null, counter, amount)
-      if (agentId !== null) this.bump(grain, bucketStart, agentId, counter, amount)
-    }
+    const index = COUNTER_INDEX.get(counter)!
+    for (const row of this.rowsAt(at.getTime(), agentId)) row.values[index]! += amount
   }
 
-  private bump(
-    grain: Grain,
-    bucketStart: number,
-    agentId: string | null,
-    counter: Counter,
-    amount: number,
-  ) {
-    const key = `${grain}|${bucketStart}|${agentId ?? ''}|${agentId === null ? 'org' : 'agent'}`
+  /** The rows an instant counts in: each grain's bucket, for the organisation and the agent. */
+  private rowsAt(ms: number, agentId: string | null): DeltaRow[] {
+    if (ms === this.lastAt && agentId === this.lastAgent) return this.lastRows
+    const rows: DeltaRow[] = []
+    for (const grain of GRAINS) {
+      const bucketStart = bucketFloor(grain, ms)
+      rows.push(this.row(grain, bucketStart, null))
+      if (agentId !== null) rows.push(this.row(grain, bucketStart, agentId))
+    }
+    this.lastAt = ms
+    this.lastAgent = agentId
+    this.lastRows = rows
+    return rows
+  }
+
+  private row(grain: Grain, bucketStart: number, agentId: string | null): DeltaRow {
+    const key = agentId === null ? `${grain}|${bucketStart}` : `${grain}|${bucketStart}|${agentId}`
     let row = this.rows.get(key)
     if (!row) {
-      row = { grain, bucketStart, agentId, counters: {} }
+      row = { grain, bucketStart, agentId, values: COUNTERS.map(() => 0) }
       this.rows.set(key, row)
     }
-    row.counters[counter] = (row.counters[counter] ?? 0) + amount
+    return row
   }
 
   /** Per-event counters: each new event adds to them exactly once. */
@@ -70,18 +94,23 @@ export class Deltas {
     }
   }
 
-  /** Non-zero rows split by table, every counter present (multi-row VALUES need one shape). */
-  tableRows() {
-    const agent: ({ grain: Grain; bucket_start: Date; agent_id: string } & Counters)[] = []
-    const org: ({ grain: Grain; bucket_start: Date } & Counters)[] = []
+  /** Non-zero rows split by table, as column arrays. */
+  columns(): { agent: CounterColumns; org: CounterColumns } {
+    const empty = (): CounterColumns => ({
+      grain: [],
+      bucketStart: [],
+      agentId: [],
+      values: COUNTERS.map(() => []),
+    })
+    const agent = empty()
+    const org = empty()
     for (const r of this.rows.values()) {
-      if (COUNTERS.every((c) => !r.counters[c])) continue
-      const counters = Object.fromEntries(
-        COUNTERS.map((c) => [c, r.counters[c] ?? 0]),
-      ) as unknown as Counters
-      const base = { grain: r.grain, bucket_start: new Date(r.bucketStart), ...counters }
-      if (r.agentId === null) org.push(base)
-      else agent.push({ ...base, agent_id: r.agentId })
+      if (r.values.every((v) => v === 0)) continue
+      const table = r.agentId === null ? org : agent
+      table.grain.push(r.grain)
+      table.bucketStart.push(new Date(r.bucketStart).toISOString())
+      if (r.agentId !== null) table.agentId.push(r.agentId)
+      for (let i = 0; i < r.values.length; i++) table.values[i]!.push(r.values[i]!)
     }
     return { agent, org }
   }

@@ -91,6 +91,30 @@ describe.each(testDatabases())('ingest on $kind', ({ open }) => {
     expect(await snapshotDerived(client.db)).toEqual(ingested)
   })
 
+  it('stores text with quotes, backslashes, braces, commas and NULL exactly (column arrays)', async () => {
+    await reset()
+    const odd = ['a"b', 'c\\d', '{e,f}', 'NULL', ' g ', "h'i", 'ünï €😀', '\\"{,}']
+    const batch = odd.map((text, i) => ({
+      id: `${text}#${i}`,
+      type: 'lead.created' as const,
+      occurredAt: at(i),
+      leadId: `lead ${text}`,
+      agentId: `agent ${text}`,
+      source: text,
+    }))
+    expect(await ingestEvents(client.db, batch, NOW)).toMatchObject({ accepted: odd.length })
+    const rows = await client.db
+      .selectFrom('lead_events')
+      .select(['event_id', 'lead_id', 'agent_id', 'source', 'payload'])
+      .orderBy('seq')
+      .execute()
+    expect(rows.map((r) => [r.event_id, r.lead_id, r.agent_id, r.source])).toEqual(
+      batch.map((e) => [e.id, e.leadId, e.agentId, e.source]),
+    )
+    expect(rows.map((r) => (r.payload as LeadEvent).id)).toEqual(batch.map((e) => e.id))
+    expect(await reconcile(client.db)).toEqual([])
+  })
+
   it('the same batch twice leaves identical tables and counts duplicates', async () => {
     await reset()
     const batch = [...story('L1'), ...story('L2', 'a2')]
