@@ -71,8 +71,19 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
   /** Ingest requests (batches of up to 1,000 events) a minute per caller; 0 = off. */
   INGEST_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /**
+   * Ingest batches this instance holds at once, being stored or waiting to be (ingest is
+   * serialised); past it a batch is answered 503 + Retry-After. 0 = no cap.
+   */
+  INGEST_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(16),
   /** Live streams (activity feeds, live metrics) one caller may hold open; 0 = no cap. */
   STREAM_LIMIT_PER_CALLER: z.coerce.number().int().min(0).default(20),
+  /**
+   * Reverse proxies in front of the server (load balancers, ingress): with N, an anonymous
+   * caller's budget is keyed by the address the outermost of them saw in `X-Forwarded-For`.
+   * 0 (default): the peer's address; forwarded headers are ignored.
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** Postgres: a statement running longer is cancelled and answered 503; 0 = never. */
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /**

@@ -3,6 +3,7 @@ import {
   createRateLimits,
   createVerifier,
   FeedHub,
+  IngestGate,
   InProcessBus,
   type RateLimitOptions,
   systemClock,
@@ -51,8 +52,12 @@ describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
     await client?.close()
   })
 
-  /** A server requiring tokens, with the given budgets. */
-  async function start(limits: Partial<RateLimitOptions>) {
+  /** A server requiring tokens, with the given budgets (and ingest cap, trusted proxies). */
+  async function start(
+    limits: Partial<RateLimitOptions>,
+    ingestGate?: IngestGate,
+    trustProxyHops?: number,
+  ) {
     const server = createServer({
       deps: {
         db: client.db,
@@ -66,6 +71,8 @@ describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
           streamsPerCaller: 0,
           ...limits,
         }),
+        ingestGate,
+        trustProxyHops,
       },
       verify: createVerifier({ jwtSecret: TEST_SECRET }),
       logger: silent,
@@ -114,6 +121,54 @@ describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
     expect((await get(url, METRICS, admin)).status).toBe(200)
   })
 
+  it('answers ingest past the in-flight cap with 503 + Retry-After over REST and tRPC, then lands the retry', async () => {
+    const gate = new IngestGate(1)
+    const url = await start({}, gate)
+    const admin = await signTest({ sub: 'boss', role: 'admin' })
+    const batch = [
+      {
+        id: 'gate-1',
+        type: 'lead.created',
+        occurredAt: new Date().toISOString(),
+        leadId: 'gate-lead',
+      },
+    ]
+    const rest = () =>
+      fetch(`${url}/api/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...bearer(admin) },
+        body: JSON.stringify(batch),
+      })
+    const trpc = () =>
+      fetch(`${url}/api/trpc/events.ingest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...bearer(admin) },
+        body: JSON.stringify({ json: batch }),
+      })
+    // Another batch holds the only place.
+    const held = deferred<void>()
+    const holder = gate.run(() => held.promise)
+    const refused = await rest()
+    expect(refused.status).toBe(503)
+    expect(refused.headers.get('retry-after')).toBe('1')
+    expect(await refused.json()).toEqual({
+      error: {
+        code: 'SERVICE_UNAVAILABLE',
+        message: expect.stringMatching(/^ingest busy: 1 batches/),
+      },
+    })
+    const refusedTrpc = await trpc()
+    expect(refusedTrpc.status).toBe(503)
+    expect(refusedTrpc.headers.get('retry-after')).toBe('1')
+    held.resolve()
+    await holder
+    const landed = await rest()
+    expect(landed.status).toBe(200)
+    expect(await landed.json()).toMatchObject({ accepted: 1, duplicates: 0 })
+    expect((await trpc()).status).toBe(200)
+    expect(gate.inFlight).toBe(0)
+  })
+
   it('limits tRPC calls too: each procedure of a batch takes one request, 429 carries Retry-After', async () => {
     const url = await start({ readPerMinute: 2 })
     const token = await signTest({ sub: 'a1', role: 'agent' })
@@ -140,6 +195,25 @@ describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
     // A caller with a good token is budgeted by its token, not by the shared address.
     const agent = await signTest({ sub: 'a1', role: 'agent' })
     expect((await get(url, METRICS, agent)).status).toBe(200)
+  })
+
+  it('budgets anonymous callers by X-Forwarded-For only behind trusted proxies', async () => {
+    const forged = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJib3NzIiwicm9sZSI6ImFkbWluIn0.AAAA'
+    const from = (url: string, address: string) =>
+      fetch(`${url}${METRICS}`, { headers: { ...bearer(forged), 'x-forwarded-for': address } })
+    const statuses = async (url: string, addresses: string[]) => {
+      const out: number[] = []
+      for (const a of addresses) out.push((await from(url, a)).status)
+      return out
+    }
+    const behindProxy = await start({ readPerMinute: 1 }, undefined, 1)
+    // Each forwarded address has its own budget; a spoofed left-hand entry changes nothing.
+    expect(
+      await statuses(behindProxy, ['203.0.113.5', '203.0.113.5', '198.51.100.9, 203.0.113.6']),
+    ).toEqual([401, 429, 401])
+    // Not trusted: the header is ignored and everyone shares the peer's budget.
+    const direct = await start({ readPerMinute: 1 })
+    expect(await statuses(direct, ['203.0.113.5', '203.0.113.6'])).toEqual([401, 429])
   })
 
   it('caps open streams per caller over SSE and WebSocket, and frees a slot when one closes', async () => {

@@ -28,6 +28,7 @@ import {
   EVENTS_PATH,
   expiryOf,
   type Identity,
+  IngestBusy,
   issueDevToken,
   MAX_BATCH_BYTES,
   OPENAPI_PATH,
@@ -207,7 +208,7 @@ export function createServer(opts: ServerOptions): LeadsServer {
    * 429 like any other flood (the budget of an identified caller is keyed by its token instead).
    */
   async function chargeRefusal(req: IncomingMessage): Promise<void> {
-    await deps.limits?.consume('read', callerKey(null, clientIpOf(req)))
+    await deps.limits?.consume('read', callerKey(null, clientIpOf(req, deps.trustProxyHops)))
   }
 
   const rest =
@@ -226,7 +227,7 @@ export function createServer(opts: ServerOptions): LeadsServer {
   const keepAlive = opts.keepAlive ?? { pingMs: 30_000, pongWaitMs: 5_000 }
 
   const createHttpContext = async ({ req }: { req: IncomingMessage }) =>
-    createInnerContext(deps, await identify(req), clientIpOf(req))
+    createInnerContext(deps, await identify(req), clientIpOf(req, deps.trustProxyHops))
 
   /**
    * A tRPC WebSocket authenticates once, at connect: `connectionParams.token`, else the
@@ -251,7 +252,7 @@ export function createServer(opts: ServerOptions): LeadsServer {
       const expiry = expiryOf(identity)
       expiry.signal?.addEventListener('abort', () => res.close(WS_UNAUTHORIZED, 'token expired'))
       res.once('close', () => expiry.cancel())
-      return createInnerContext(deps, identity, clientIpOf(req))
+      return createInnerContext(deps, identity, clientIpOf(req, deps.trustProxyHops))
     } catch (err) {
       if (err instanceof TRPCError && err.code === 'UNAUTHORIZED') {
         // Scheduled before tRPC's own close, after its error response.
@@ -282,7 +283,7 @@ export function createServer(opts: ServerOptions): LeadsServer {
     if (error.code === 'INTERNAL_SERVER_ERROR') {
       const fields = { err: error.cause ?? error, path, type, reqId: req && reqId(req) }
       logger.error(fields, 'tRPC procedure failed')
-    } else if (error.code === 'SERVICE_UNAVAILABLE') {
+    } else if (error.code === 'SERVICE_UNAVAILABLE' && !(error instanceof IngestBusy)) {
       const fields = { err: error.cause ?? error, path, type, reqId: req && reqId(req) }
       logger.warn(fields, 'tRPC procedure unavailable')
     }
@@ -585,7 +586,8 @@ function errorHeaders(errors: readonly TRPCError[]): Record<string, string> {
   const headers: Record<string, string> = {}
   if (errors.length > 0) headers['content-type'] = 'application/json'
   for (const error of errors) {
-    if (error instanceof RateLimited) Object.assign(headers, error.headers())
+    if (error instanceof RateLimited || error instanceof IngestBusy)
+      Object.assign(headers, error.headers())
     else if (error.code === 'SERVICE_UNAVAILABLE')
       headers['retry-after'] = String(RETRY_AFTER_UNAVAILABLE_S)
   }

@@ -2,6 +2,7 @@ import type { Role } from '@leads/contract'
 import type { Database } from '@leads/db'
 import type { Kysely } from 'kysely'
 import type { ReadCache } from './cache/cache.js'
+import type { IngestGate } from './limits/ingestGate.js'
 import type { RateLimits } from './limits/rateLimits.js'
 import type { FeedHub } from './live/hub.js'
 
@@ -53,6 +54,10 @@ export interface ApiDeps {
   pseudonymKey?: string
   /** Request budgets and stream caps; null or absent: unlimited (tests, scripts, benchmarks). */
   limits?: RateLimits | null
+  /** Caps the ingest batches held at once (503 past it); null or absent: no cap. */
+  ingestGate?: IngestGate | null
+  /** Proxies in front of the server whose `X-Forwarded-For` is believed (TRUST_PROXY_HOPS). */
+  trustProxyHops?: number
   /** Metrics hooks; absent where nothing is exported. */
   observe?: ApiObserver | null
 }

@@ -12,6 +12,7 @@ export {
   type Identity,
   systemClock,
 } from './context.js'
+export { IngestBusy, IngestGate } from './limits/ingestGate.js'
 export {
   type Budget,
   callerKey,

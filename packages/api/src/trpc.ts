@@ -83,10 +83,14 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
 })
 
 /** Sending events: only `ingest` and `admin` identities (anonymous only on an open server). */
-export const ingestProcedure = authedProcedure.use(limited('ingest')).use(({ ctx, next }) => {
-  requireIngester(ctx.identity)
-  return next()
-})
+export const ingestProcedure = authedProcedure
+  .use(limited('ingest'))
+  .use(({ ctx, next }) => {
+    requireIngester(ctx.identity)
+    return next()
+  })
+  // Before the batch is parsed: a refused batch costs the busy server nothing more.
+  .use(({ ctx, next }) => (ctx.ingestGate ? ctx.ingestGate.run(next) : next()))
 
 // The budget is taken before the role check, so refused calls count too; the role is checked
 // before the input is parsed, so a role that may not read at all is told FORBIDDEN whatever it

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import { isIP } from 'node:net'
 import { TRPCError } from '@trpc/server'
 import type { Redis } from 'ioredis'
 import {
@@ -91,11 +92,22 @@ export function callerKey(identity: Identity | null, clientIp: string | null | u
 }
 
 /**
- * The peer's address. Forwarded headers are not trusted: behind a proxy every anonymous caller
- * shares the proxy's budget, which errs on the safe side (identified callers are unaffected).
+ * The caller's address, which budgets anonymous callers. With no trusted proxies it is the
+ * peer's; with `trustedHops` proxies in front (TRUST_PROXY_HOPS) it is the address the outermost
+ * of them saw, read from the right of `X-Forwarded-For`, since a client can write anything on its
+ * left. Anything there that is not an IP address counts as the peer.
  */
-export function clientIpOf(req: IncomingMessage): string | null {
-  return req.socket.remoteAddress ?? null
+export function clientIpOf(req: IncomingMessage, trustedHops = 0): string | null {
+  const peer = req.socket.remoteAddress ?? null
+  if (trustedHops <= 0) return peer
+  const header = req.headers['x-forwarded-for']
+  const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '')
+  const chain = peer === null ? forwarded : [...forwarded, peer]
+  const seen = chain[Math.max(0, chain.length - 1 - trustedHops)]
+  return seen !== undefined && isIP(seen) !== 0 ? seen : peer
 }
 
 function limiter(

@@ -175,7 +175,7 @@ export function createActivityEndpoint(opts: ActivityEndpointOptions): ActivityE
     // The same role and filter checks as the tRPC subscription (401 anonymous when required,
     // 403 for another agent's or team's feed), before any upgrade or stream begins.
     await authorizeRead({ ...deps, identity }, request.input)
-    const key = callerKey(identity, clientIpOf(req))
+    const key = callerKey(identity, clientIpOf(req, deps.trustProxyHops))
     await deps.limits?.consume('read', key)
     const release = deps.limits?.openStream(key) ?? (() => {})
     return {

@@ -1,6 +1,7 @@
 import { isDatabaseUnavailable } from '@leads/db'
 import { TRPCError } from '@trpc/server'
 import { ZodError, z } from 'zod'
+import { IngestBusy } from '../limits/ingestGate.js'
 import { RateLimited } from '../limits/rateLimits.js'
 
 /** Codes a REST error body can carry; tRPC's names, so both transports speak alike. */
@@ -121,6 +122,10 @@ export function toRestError(err: unknown): RestError {
     }
     if (err instanceof RateLimited)
       return new RestError('TOO_MANY_REQUESTS', err.message, undefined, err.headers(), {
+        cause: err,
+      })
+    if (err instanceof IngestBusy)
+      return new RestError('SERVICE_UNAVAILABLE', err.message, undefined, err.headers(), {
         cause: err,
       })
     const code = err.code as RestErrorCode

@@ -54,7 +54,13 @@ export function createRestHandler(opts: RestOptions): RestHandler {
   const docJson = JSON.stringify(doc)
 
   const callerFor = async (req: IncomingMessage) =>
-    createCaller(createInnerContext(deps, (await identify?.(req)) ?? null, clientIpOf(req)))
+    createCaller(
+      createInnerContext(
+        deps,
+        (await identify?.(req)) ?? null,
+        clientIpOf(req, deps.trustProxyHops),
+      ),
+    )
 
   const endpoints = new Map<string, Endpoint>()
   for (const route of READ_ROUTES) {

@@ -219,7 +219,8 @@ Every error is JSON \`{ "error": { "code", "message", "details"? } }\` — never
 \`message\`). An unknown or repeated query parameter is also a 400. Other statuses: 401, 403, 404,
 405 (with \`Allow\`), 413, 429, 500, 503. 429 (a spent rate budget or too many open streams)
 carries \`Retry-After\` and the \`RateLimit\` / \`RateLimit-Policy\` fields; 503 (the database is
-away or too slow; nothing was applied) carries \`Retry-After\`. Every answer has an
+away or too slow, or an instance already holds its maximum of ingest batches; nothing was
+applied) carries \`Retry-After\`. Every answer has an
 \`X-Request-Id\` (yours when you send a plain one), which the server's log lines carry too.
 
 ## Caching
@@ -590,7 +591,8 @@ export function buildOpenApiDocument(): OpenApiDocument {
         Unavailable: {
           ...errorResponse(
             '`SERVICE_UNAVAILABLE`: the database is unreachable, restarting or slower than the ' +
-              'statement timeout; nothing of the request was applied. Retry after `Retry-After`.',
+              'statement timeout, or (ingest) this instance already holds its maximum of batches ' +
+              '(`INGEST_MAX_IN_FLIGHT`); nothing of the request was applied. Retry after `Retry-After`.',
           ),
           headers: { 'Retry-After': ref('headers', 'RetryAfter') },
         },
