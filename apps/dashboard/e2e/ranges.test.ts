@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import type {
   ForecastOutput,
   FunnelOutput,
+  HeatmapOutput,
   LeadEvent,
   LeaderboardOutput,
   LeadVolumeOutput,
@@ -63,16 +64,16 @@ async function drawnCategories(): Promise<string[]> {
 const bucketLabels = (data: LeadVolumeOutput) =>
   data.buckets.slice(0, 10).map((b) => formatBucket(b.start, data.interval))
 
-/** The text of the lead-volume chart's tooltip (ECharts' own HTML tooltip), lines joined by \n. */
-function tooltipText(): Promise<string> {
-  return page.evaluate(() => {
-    const tips = [...document.querySelectorAll<HTMLElement>('#volume-body div')].filter(
+/** The text of a chart's tooltip (ECharts' own HTML tooltip), lines joined by \n. */
+function tooltipText(panel = 'volume'): Promise<string> {
+  return page.evaluate((panel) => {
+    const tips = [...document.querySelectorAll<HTMLElement>(`#${panel}-body div`)].filter(
       (el) => el.style.zIndex === '9999999' && el.style.display !== 'none',
     )
     // innerText, not textContent: the tooltip's <br/> lines must come out as separate lines.
     // biome-ignore lint/performance/useDomNodeTextContent: the rendered line breaks are the point
     return tips.map((el) => el.innerText).find(Boolean) ?? ''
-  })
+  }, panel)
 }
 
 async function tooltipAt(x: number): Promise<string> {
@@ -255,13 +256,6 @@ describe('ranges, exports, drill-down and forecast in Chromium', () => {
     const x = await columnX(label)
     const box = (await page.locator('#volume-body [role="img"]').boundingBox())!
     await page.mouse.click(x, box.y + box.height * 0.6)
-    await page.waitForTimeout(500)
-    console.log(
-      'DRILL',
-      x,
-      label,
-      await page.evaluate(() => document.querySelector('dialog')?.outerHTML.slice(0, 300)),
-    )
     const dialog = page.getByRole('dialog')
     await expect.poll(() => dialog.isVisible(), { timeout: 5_000 }).toBe(true)
     expect(await page.getByTestId('drill-count').textContent()).toBe(formatCount(bucket.newLeads))
@@ -293,6 +287,31 @@ describe('ranges, exports, drill-down and forecast in Chromium', () => {
       .toBe(formatCount(bucket.newLeads))
     await page.keyboard.press('Escape')
     await expect.poll(() => dialog.count(), { timeout: 2_000 }).toBe(0)
+  })
+
+  it('a heatmap cell opens from the keyboard: arrows walk the grid, Enter lists its events', async () => {
+    const heat = await api<HeatmapOutput>(`/api/analytics/activity-heatmap?${last7()}`)
+    // The busiest cell below the first row, so the walk goes down as well as across.
+    const cell = heat.cells
+      .filter((c) => c.dayOfWeek > 0)
+      .reduce((a, b) => (b.count > a.count ? b : a))
+    expect(cell.count).toBeGreaterThan(0)
+    await page.locator('#heatmap-body [role="img"]').focus()
+    // The first arrow lands on Monday 00:00; then along the hours and down the days.
+    await page.keyboard.press('ArrowRight')
+    for (let i = 0; i < cell.hour; i++) await page.keyboard.press('ArrowRight')
+    for (let i = 0; i < cell.dayOfWeek; i++) await page.keyboard.press('ArrowDown')
+    const day = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][cell.dayOfWeek]
+    const hour = String(cell.hour).padStart(2, '0')
+    await expect
+      .poll(() => tooltipText('heatmap'), { timeout: 2_000 })
+      .toMatch(new RegExp(`^${day} ${hour}:00–.* · ${formatCount(cell.count)} events$`))
+    await page.keyboard.press('Enter')
+    await expect
+      .poll(() => page.getByTestId('drill-count').textContent(), { timeout: 5_000 })
+      .toBe(formatCount(cell.count))
+    await page.keyboard.press('Escape')
+    await expect.poll(() => page.getByRole('dialog').count(), { timeout: 2_000 }).toBe(0)
   })
 
   it('a leaderboard row and (from the keyboard) a funnel stage open lists that sum to their numbers', async () => {

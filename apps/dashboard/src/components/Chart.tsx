@@ -22,6 +22,11 @@ interface ChartProps {
    * hit as a tall one. Index into the axis' data.
    */
   onCategoryClick?: (index: number) => void
+  /**
+   * The items of the first series form a grid of this many columns (the heatmap): arrow keys
+   * walk it and Enter opens the item, as a click would.
+   */
+  itemGrid?: { columns: number }
 }
 
 /** A thin ECharts host: one instance per element, resized with its box, disposed on unmount. */
@@ -32,6 +37,7 @@ export function Chart({
   renderer = 'canvas',
   onItemClick,
   onCategoryClick,
+  itemGrid,
 }: ChartProps) {
   const el = useRef<HTMLDivElement>(null)
   const chart = useRef<EChartsType | null>(null)
@@ -75,26 +81,34 @@ export function Chart({
     }
   }, [renderer])
 
-  // Keyboard access to category clicks: arrows move the tooltip from column to column, Enter or
-  // Space opens the column it is on.
+  // Keyboard access: arrows move the tooltip from column to column (or, in an item grid, from
+  // cell to cell), Enter or Space opens what it is on.
   const focused = useRef(-1)
   const hintId = useId()
+  const grid = onItemClick && itemGrid ? itemGrid : null
+  const keyboard = Boolean(onCategoryClick || grid)
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const instance = chart.current
-    const xAxis = (Array.isArray(option.xAxis) ? option.xAxis[0] : option.xAxis) as
-      | { data?: unknown[] }
-      | undefined
-    const count = xAxis?.data?.length ?? 0
-    if (!instance || !onCategoryClick || count === 0) return
+    const first = <T,>(v: T | T[] | undefined) => (Array.isArray(v) ? v[0] : v)
+    const items = (first(option.series) as { data?: unknown[] } | undefined)?.data ?? []
+    const xAxis = first(option.xAxis) as { data?: unknown[] } | undefined
+    const count = grid ? items.length : (xAxis?.data?.length ?? 0)
+    if (!instance || count === 0) return
+    const step = grid ? grid.columns : 0
     const keys: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1 }
+    if (grid) Object.assign(keys, { ArrowDown: step, ArrowUp: -step })
     if (e.key in keys) {
       e.preventDefault()
-      const from = focused.current < 0 ? (e.key === 'ArrowLeft' ? count : -1) : focused.current
-      focused.current = Math.min(count - 1, Math.max(0, from + (keys[e.key] ?? 0)))
+      const move = keys[e.key] ?? 0
+      const from = focused.current < 0 ? (move < 0 ? count : -1) : focused.current
+      const to = focused.current < 0 ? from + Math.sign(move) : from + move
+      focused.current = Math.min(count - 1, Math.max(0, to))
       instance.dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: focused.current })
     } else if ((e.key === 'Enter' || e.key === ' ') && focused.current >= 0) {
       e.preventDefault()
-      onCategoryClick(focused.current)
+      const index = focused.current
+      if (grid) onItemClick?.({ seriesIndex: 0, dataIndex: index, value: items[index] })
+      else onCategoryClick?.(index)
     }
   }
 
@@ -110,17 +124,19 @@ export function Chart({
         className={`${className ?? 'chart'}${clickable ? ' clickable' : ''}`}
         role="img"
         aria-label={label}
-        tabIndex={onCategoryClick ? 0 : undefined}
-        aria-describedby={onCategoryClick ? hintId : undefined}
-        onKeyDown={onCategoryClick ? onKeyDown : undefined}
+        tabIndex={keyboard ? 0 : undefined}
+        aria-describedby={keyboard ? hintId : undefined}
+        onKeyDown={keyboard ? onKeyDown : undefined}
         onBlur={() => {
           focused.current = -1
           chart.current?.dispatchAction({ type: 'hideTip' })
         }}
       />
-      {onCategoryClick && (
+      {keyboard && (
         <span id={hintId} className="visually-hidden">
-          Left and right arrow keys move between columns; Enter lists what a column counts.
+          {grid
+            ? 'Arrow keys move between cells; Enter lists what a cell counts.'
+            : 'Left and right arrow keys move between columns; Enter lists what a column counts.'}
         </span>
       )}
     </>

@@ -138,6 +138,7 @@ export function Heatmap({ view }: { view: View }) {
           option={option}
           label={`Activity by weekday and hour, ${span}; busiest cell ${formatCount(data.max)} events`}
           onItemClick={(item) => openCell(item.value)}
+          itemGrid={{ columns: HOURS.length }}
         />
       )}
     </Panel>
