@@ -52,6 +52,40 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     await client?.close()
   })
 
+  it('stops after the fetch in progress and starts no other, so the database can close right after', async () => {
+    // Queries the hub has sent and not had answered yet, seen through a Kysely plugin.
+    let pending = 0
+    let sent = 0
+    const watched = client.db.withPlugin({
+      transformQuery: ({ node }) => {
+        pending++
+        sent++
+        return node
+      },
+      transformResult: async ({ result }) => {
+        pending--
+        return result
+      },
+    })
+    const ownHub = new FeedHub(watched, new InProcessBus())
+    await ownHub.start()
+    await caller.events.ingest([action('S1'), action('S2')])
+    // Starts a fetch; the bus's echo asks for another one after it.
+    const publishing = ownHub.published(hub.lastSeq + 1_000)
+    await ownHub.stop()
+    try {
+      expect(pending).toBe(0)
+      const after = sent
+      await publishing
+      await ownHub.published(hub.lastSeq + 2_000)
+      await new Promise((r) => setTimeout(r, 50))
+      expect(sent).toBe(after)
+    } finally {
+      // Whatever happened, let a stray fetch end before the suite closes the database.
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  })
+
   it('delivers events ingested after subscribing, in cursor order', async () => {
     const sub = await caller.analytics.activity({})
     const got = take(sub as AsyncIterable<unknown>, 3)

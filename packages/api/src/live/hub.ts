@@ -25,6 +25,7 @@ export class FeedHub {
   private readonly changeListeners = new Set<() => void>()
   private fetching: Promise<void> | null = null
   private again = false
+  private stopped = false
   private unsubscribeBus: (() => Promise<void>) | null = null
   stats = { delivered: 0, dropped: 0 }
 
@@ -39,8 +40,14 @@ export class FeedHub {
     this.unsubscribeBus = await this.bus.subscribe(() => this.poke())
   }
 
+  /**
+   * Stops listening and closes every subscriber. Resolves once a fetch in progress is over, so
+   * the database can be closed right after without that fetch failing.
+   */
   async stop(): Promise<void> {
+    this.stopped = true
     await this.unsubscribeBus?.()
+    await this.fetching
     for (const q of this.subscribers) q.close()
     this.subscribers.clear()
   }
@@ -81,6 +88,7 @@ export class FeedHub {
   }
 
   private poke(): void {
+    if (this.stopped) return
     if (this.fetching) {
       this.again = true
       return
