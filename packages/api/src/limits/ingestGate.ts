@@ -5,8 +5,8 @@ export const RETRY_AFTER_BUSY_S = 1
 
 /**
  * Too many batches are already being stored on this instance. A TRPCError
- * (SERVICE_UNAVAILABLE) so both transports answer 503; `headers()` adds `Retry-After`. Nothing
- * of the refused batch was read or stored, so sending it again is safe.
+ * (SERVICE_UNAVAILABLE) so both transports answer 503; `headers()` adds `Retry-After`. The
+ * refused batch was neither validated nor stored, so sending it again is safe.
  */
 export class IngestBusy extends TRPCError {
   constructor(readonly max: number) {

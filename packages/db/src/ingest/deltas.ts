@@ -18,7 +18,7 @@ const COUNTER_INDEX = new Map<Counter, number>(COUNTERS.map((c, i) => [c, i]))
 export interface CounterColumns {
   grain: Grain[]
   bucketStart: string[]
-  /** Absent for the organisation table. */
+  /** Empty for the organisation table. */
   agentId: string[]
   /** Indexed like COUNTERS. */
   values: number[][]
