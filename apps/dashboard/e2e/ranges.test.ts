@@ -280,7 +280,10 @@ describe('ranges, exports, drill-down and forecast in Chromium', () => {
     await page.locator('#volume-body [role="img"]').focus()
     for (let i = 0; i <= volume.buckets.indexOf(bucket); i++)
       await page.keyboard.press('ArrowRight')
-    expect((await tooltipText()).split('\n')[0]).toBe(label)
+    // ECharts draws the tooltip on its next frame: wait for it rather than read it once.
+    await expect
+      .poll(async () => (await tooltipText()).split('\n')[0], { timeout: 2_000 })
+      .toBe(label)
     await page.keyboard.press('Enter')
     await expect
       .poll(() => page.getByTestId('drill-count').textContent(), { timeout: 5_000 })
