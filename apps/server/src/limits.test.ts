@@ -1,4 +1,5 @@
 import {
+  type ApiDeps,
   type AppRouter,
   createRateLimits,
   createVerifier,
@@ -52,12 +53,8 @@ describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
     await client?.close()
   })
 
-  /** A server requiring tokens, with the given budgets (and ingest cap, trusted proxies). */
-  async function start(
-    limits: Partial<RateLimitOptions>,
-    ingestGate?: IngestGate,
-    trustProxyHops?: number,
-  ) {
+  /** A server requiring tokens, with the given budgets (and any other dependency in `extra`). */
+  async function start(limits: Partial<RateLimitOptions>, extra: Partial<ApiDeps> = {}) {
     const server = createServer({
       deps: {
         db: client.db,
@@ -71,8 +68,7 @@ describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
           streamsPerCaller: 0,
           ...limits,
         }),
-        ingestGate,
-        trustProxyHops,
+        ...extra,
       },
       verify: createVerifier({ jwtSecret: TEST_SECRET }),
       logger: silent,
@@ -123,7 +119,7 @@ describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
 
   it('answers ingest past the in-flight cap with 503 + Retry-After over REST and tRPC, then lands the retry', async () => {
     const gate = new IngestGate(1)
-    const url = await start({}, gate)
+    const url = await start({}, { ingestGate: gate })
     const admin = await signTest({ sub: 'boss', role: 'admin' })
     const batch = [
       {
@@ -206,7 +202,7 @@ describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
       for (const a of addresses) out.push((await from(url, a)).status)
       return out
     }
-    const behindProxy = await start({ readPerMinute: 1 }, undefined, 1)
+    const behindProxy = await start({ readPerMinute: 1 }, { trustProxyHops: 1 })
     // Each forwarded address has its own budget; a spoofed left-hand entry changes nothing.
     expect(
       await statuses(behindProxy, ['203.0.113.5', '203.0.113.5', '198.51.100.9, 203.0.113.6']),

@@ -30,9 +30,9 @@ import {
   type Identity,
   IngestBusy,
   issueDevToken,
+  LimitRefusal,
   MAX_BATCH_BYTES,
   OPENAPI_PATH,
-  RateLimited,
   READ_ROUTES,
   RETRY_AFTER_UNAVAILABLE_S,
   type RestHandler,
@@ -586,8 +586,7 @@ function errorHeaders(errors: readonly TRPCError[]): Record<string, string> {
   const headers: Record<string, string> = {}
   if (errors.length > 0) headers['content-type'] = 'application/json'
   for (const error of errors) {
-    if (error instanceof RateLimited || error instanceof IngestBusy)
-      Object.assign(headers, error.headers())
+    if (error instanceof LimitRefusal) Object.assign(headers, error.headers())
     else if (error.code === 'SERVICE_UNAVAILABLE')
       headers['retry-after'] = String(RETRY_AFTER_UNAVAILABLE_S)
   }

@@ -22,6 +22,7 @@ export {
   type RateLimitOptions,
   type RateLimits,
 } from './limits/rateLimits.js'
+export { LimitRefusal } from './limits/refusal.js'
 export { type Bus, InProcessBus, PostgresBus, RedisBus } from './live/bus.js'
 export {
   type ActivityEndpoint,

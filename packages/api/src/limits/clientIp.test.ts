@@ -10,7 +10,7 @@ const request = (peer: string | undefined, forwardedFor?: string | string[]) =>
 
 describe('clientIpOf', () => {
   it('ignores X-Forwarded-For unless proxies are trusted', () => {
-    expect(clientIpOf(request('10.0.0.2', '203.0.113.5'))).toBe('10.0.0.2')
+    expect(clientIpOf(request('10.0.0.2', '203.0.113.5'), undefined)).toBe('10.0.0.2')
     expect(clientIpOf(request('10.0.0.2', '203.0.113.5'), 0)).toBe('10.0.0.2')
   })
 

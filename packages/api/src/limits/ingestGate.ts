@@ -1,14 +1,13 @@
-import { TRPCError } from '@trpc/server'
+import { LimitRefusal } from './refusal.js'
 
 /** Seconds a producer refused with {@link IngestBusy} should wait: about one batch's time. */
 export const RETRY_AFTER_BUSY_S = 1
 
 /**
- * Too many batches are already being stored on this instance. A TRPCError
- * (SERVICE_UNAVAILABLE) so both transports answer 503; `headers()` adds `Retry-After`. The
- * refused batch was neither validated nor stored, so sending it again is safe.
+ * Too many batches are already being stored on this instance: 503 (SERVICE_UNAVAILABLE), with
+ * `Retry-After`. The refused batch was neither validated nor stored, so sending it again is safe.
  */
-export class IngestBusy extends TRPCError {
+export class IngestBusy extends LimitRefusal {
   constructor(readonly max: number) {
     super({
       code: 'SERVICE_UNAVAILABLE',

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http'
 import { isIP } from 'node:net'
-import { TRPCError } from '@trpc/server'
 import type { Redis } from 'ioredis'
 import {
   type RateLimiterAbstract,
@@ -9,6 +8,7 @@ import {
   RateLimiterRes,
 } from 'rate-limiter-flexible'
 import type { Identity } from '../context.js'
+import { LimitRefusal } from './refusal.js'
 
 /** Reads (procedures, REST reads, opening a stream) and ingest are counted apart. */
 export type Budget = 'read' | 'ingest'
@@ -31,10 +31,10 @@ export interface RateLimitOptions {
 }
 
 /**
- * A caller went over a budget. A TRPCError (TOO_MANY_REQUESTS) so tRPC and the REST adapter
- * answer 429 by themselves; `headers()` adds `Retry-After` and the RateLimit fields.
+ * A caller went over a budget: 429 (TOO_MANY_REQUESTS), with `Retry-After` and the RateLimit
+ * fields.
  */
-export class RateLimited extends TRPCError {
+export class RateLimited extends LimitRefusal {
   constructor(
     readonly budget: Budget | 'streams',
     readonly limit: number,
@@ -95,11 +95,12 @@ export function callerKey(identity: Identity | null, clientIp: string | null | u
  * The caller's address, which budgets anonymous callers. With no trusted proxies it is the
  * peer's; with `trustedHops` proxies in front (TRUST_PROXY_HOPS) it is the address the outermost
  * of them saw, read from the right of `X-Forwarded-For`, since a client can write anything on its
- * left. Anything there that is not an IP address counts as the peer.
+ * left. Anything there that is not an IP address counts as the peer. No default: every caller
+ * passes the server's setting (`ApiDeps.trustProxyHops`), so none ignores it by omission.
  */
-export function clientIpOf(req: IncomingMessage, trustedHops = 0): string | null {
+export function clientIpOf(req: IncomingMessage, trustedHops: number | undefined): string | null {
   const peer = req.socket.remoteAddress ?? null
-  if (trustedHops <= 0) return peer
+  if (trustedHops === undefined || trustedHops <= 0) return peer
   const header = req.headers['x-forwarded-for']
   const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
     .split(',')

@@ -1,8 +1,7 @@
 import { isDatabaseUnavailable } from '@leads/db'
 import { TRPCError } from '@trpc/server'
 import { ZodError, z } from 'zod'
-import { IngestBusy } from '../limits/ingestGate.js'
-import { RateLimited } from '../limits/rateLimits.js'
+import { LimitRefusal } from '../limits/refusal.js'
 
 /** Codes a REST error body can carry; tRPC's names, so both transports speak alike. */
 export const REST_ERROR_CODES = [
@@ -120,12 +119,8 @@ export function toRestError(err: unknown): RestError {
       const issues = issuesOf(err.cause)
       return new RestError('BAD_REQUEST', summarise(issues), issues, {}, { cause: err })
     }
-    if (err instanceof RateLimited)
-      return new RestError('TOO_MANY_REQUESTS', err.message, undefined, err.headers(), {
-        cause: err,
-      })
-    if (err instanceof IngestBusy)
-      return new RestError('SERVICE_UNAVAILABLE', err.message, undefined, err.headers(), {
+    if (err instanceof LimitRefusal)
+      return new RestError(err.code as RestErrorCode, err.message, undefined, err.headers(), {
         cause: err,
       })
     const code = err.code as RestErrorCode

@@ -183,13 +183,7 @@ async function measureServer(cached: boolean): Promise<void> {
       // hold what this row needs, whatever the row before it read.
       const spec = { urls, paths, connections: opts.connections, pids }
       await runLoad({ ...spec, durationS: WARM_UP_SECONDS })
-      const r = await runLoad({
-        urls,
-        paths,
-        connections: opts.connections,
-        durationS: opts.duration,
-        pids,
-      })
+      const r = await runLoad({ ...spec, durationS: opts.duration })
       peak = Math.max(peak, r.rssPeakMb)
       return r
     }

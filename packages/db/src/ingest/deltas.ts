@@ -26,7 +26,7 @@ export interface CounterColumns {
 
 /** Accumulates counter changes per bucket of every grain, for one multi-row upsert per table. */
 export class Deltas {
-  readonly rows = new Map<string, DeltaRow>()
+  private readonly rows = new Map<string, DeltaRow>()
   // A lead or event adds several counters at the same instant for the same agent: their rows
   // are looked up once.
   private lastAt = Number.NaN
