@@ -1,4 +1,4 @@
-import { type AppRouter, type LeadEvent, systemClock } from '@leads/api'
+import { type AppRouter, type LeadEvent, MemoryCache, systemClock } from '@leads/api'
 import { type DbClient, ping } from '@leads/db'
 import { testDatabases } from '@leads/db/testing'
 import { createTRPCClient, createWSClient, httpBatchLink, wsLink } from '@trpc/client'
@@ -177,6 +177,37 @@ describe.each(testDatabases())('server on $kind', ({ open }) => {
     expect(logged.err.stack).toContain('server.test.ts')
     // Still serving afterwards.
     expect((await fetch(`${url}/healthz`)).status).toBe(200)
+  })
+
+  it('answers 500 without schema issues, over tRPC and REST, for a cached answer that fails its schema', async () => {
+    // A shared cache's entry written by another version of the server: it is not this
+    // process's frozen, validated answer, so it is checked again and refused.
+    class StaleShapeCache extends MemoryCache {
+      override async get() {
+        return { tz: 'UTC', totalLeads: 'many' }
+      }
+    }
+    const { logger, lines } = capturingLogger()
+    const { url } = await start({
+      logger,
+      deps: { db: client.db, clock: systemClock, orgTimezone: 'UTC', cache: new StaleShapeCache() },
+    })
+    const rest = await fetch(`${url}/api/analytics/metrics`)
+    expect(rest.status).toBe(500)
+    expect(await rest.json()).toEqual({
+      error: { code: 'INTERNAL_SERVER_ERROR', message: 'internal error' },
+    })
+    const input = encodeURIComponent(JSON.stringify({ json: {} }))
+    const trpc = await fetch(`${url}/api/trpc/analytics.metrics?input=${input}`)
+    expect(trpc.status).toBe(500)
+    const { error } = (await trpc.json()) as {
+      error: { json: { message: string; data: Record<string, unknown> } }
+    }
+    expect(error.json.message).toBe('internal error')
+    expect(error.json.data).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', zodIssues: null })
+    expect(JSON.stringify(error)).not.toMatch(/totalLeads|expected/)
+    // The cause is for the operator: logged, with the issues.
+    expect(JSON.stringify(lines)).toMatch(/Output validation failed[\s\S]*totalLeads/)
   })
 
   it('shuts down gracefully: 503 on /readyz, reconnect + 1001 to WebSockets, drains, then closes the db', async () => {

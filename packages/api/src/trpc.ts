@@ -25,7 +25,8 @@ const t = initTRPC.context<Context>().create({
       data: {
         ...shape.data,
         stack: undefined,
-        zodIssues: cause instanceof ZodError ? cause.issues : null,
+        // Only input issues are the client's to see; an answer failing its schema is ours.
+        zodIssues: !internal && cause instanceof ZodError ? cause.issues : null,
       },
     }
   },

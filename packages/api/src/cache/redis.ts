@@ -5,8 +5,9 @@ const GEN_KEY = 'leads:cache:gen'
 const PREFIX = 'leads:cache:'
 
 /**
- * Shared cache for several instances. When Redis is unreachable every call falls back to an
- * in-process cache (reported through `onError`), so a Redis outage costs speed, never a 5xx.
+ * Shared cache for several instances, holding each answer's JSON. When Redis is unreachable every
+ * call falls back to an in-process cache (reported through `onError`), so a Redis outage costs
+ * speed, never a 5xx.
  */
 export class RedisCache implements ReadCache {
   readonly kind = 'redis'
@@ -28,20 +29,23 @@ export class RedisCache implements ReadCache {
     }
   }
 
-  async get(key: string): Promise<string | null> {
+  async get(key: string): Promise<unknown> {
     const value = await this.attempt(
-      () => this.redis.get(PREFIX + key),
+      async () => {
+        const json = await this.redis.get(PREFIX + key)
+        return json === null ? undefined : (JSON.parse(json) as unknown)
+      },
       () => this.fallback.get(key),
     )
-    if (value === null) this.stats.misses++
+    if (value === undefined) this.stats.misses++
     else this.stats.hits++
     return value
   }
 
-  async set(key: string, value: string, ttlMs: number): Promise<void> {
+  async set(key: string, value: unknown, ttlMs: number): Promise<void> {
     await this.attempt(
       async () => {
-        await this.redis.set(PREFIX + key, value, 'PX', ttlMs)
+        await this.redis.set(PREFIX + key, JSON.stringify(value), 'PX', ttlMs)
       },
       () => this.fallback.set(key, value, ttlMs),
     )

@@ -15,7 +15,7 @@ import {
 import { KPI_KEYS } from '../router/metrics.js'
 import { type Cell, csvLine } from './csv.js'
 import { parseQuery } from './query.js'
-import { JSON_TYPE, sendCacheable } from './respond.js'
+import { encode, JSON_TYPE, sendCacheable } from './respond.js'
 import { type Caller, READ_ROUTES } from './routes.js'
 
 type Row = Record<string, Cell>
@@ -185,7 +185,7 @@ export async function answerExport(
     req,
     res,
     CONTENT_TYPE[format],
-    render(table.rows(output as never), table.columns, format),
+    encode(render(table.rows(output as never), table.columns, format)),
     attachment(report, output.asOf, format),
   )
 }

@@ -8,7 +8,7 @@ import { renderDocs } from './docs.js'
 import { RestError, toRestError } from './errors.js'
 import { answerExport } from './export.js'
 import { buildOpenApiDocument } from './openapi.js'
-import { JSON_TYPE, sendCacheable, sendError, sendJson } from './respond.js'
+import { encode, encodeJson, JSON_TYPE, sendCacheable, sendError, sendJson } from './respond.js'
 import {
   ACTIVITY_STREAM_PATH,
   DOCS_PATH,
@@ -51,7 +51,7 @@ function ownedElsewhere(path: string): boolean {
 export function createRestHandler(opts: RestOptions): RestHandler {
   const { deps, identify, onError } = opts
   const doc = buildOpenApiDocument()
-  const docJson = JSON.stringify(doc)
+  const docJson = encode(JSON.stringify(doc))
 
   const callerFor = async (req: IncomingMessage) =>
     createCaller(
@@ -69,7 +69,7 @@ export function createRestHandler(opts: RestOptions): RestHandler {
       answer: async ({ req, res, url }) => {
         const caller = await callerFor(req)
         const output = await route.run(caller, url.searchParams)
-        sendCacheable(req, res, JSON_TYPE, JSON.stringify(output))
+        sendCacheable(req, res, JSON_TYPE, encodeJson(output))
       },
     })
   }
@@ -102,9 +102,15 @@ export function createRestHandler(opts: RestOptions): RestHandler {
   endpoints.set(DOCS_PATH, {
     methods: ['GET', 'HEAD'],
     answer: async ({ req, res }) =>
-      sendCacheable(req, res, 'text/html; charset=utf-8', renderDocs(doc, req.headers.host), {
-        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
-      }),
+      sendCacheable(
+        req,
+        res,
+        'text/html; charset=utf-8',
+        encode(renderDocs(doc, req.headers.host)),
+        {
+          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+        },
+      ),
   })
 
   return async (req, res) => {

@@ -25,15 +25,40 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
   })
 }
 
+/** A body to send, and its ETag. */
+export interface Encoded {
+  body: string
+  etag: string
+}
+
+export function encode(body: string): Encoded {
+  return { body, etag: strongEtag(body) }
+}
+
+const encodings = new WeakMap<object, Encoded>()
+
+/**
+ * The JSON of an answer. A frozen answer is one the read cache holds and hands to every hit, so
+ * its encoding is remembered for as long as the answer lives: a hit skips the stringify and the
+ * hash.
+ */
+export function encodeJson(value: unknown): Encoded {
+  const frozen = typeof value === 'object' && value !== null && Object.isFrozen(value)
+  const known = frozen ? encodings.get(value) : undefined
+  if (known) return known
+  const encoded = encode(JSON.stringify(value))
+  if (frozen) encodings.set(value, encoded)
+  return encoded
+}
+
 /** Answers a GET with `ETag` and `Cache-Control`, or a bodiless 304 when the client's copy is current. */
 export function sendCacheable(
   req: IncomingMessage,
   res: ServerResponse,
   contentType: string,
-  body: string,
+  { body, etag }: Encoded,
   extra: Record<string, string> = {},
 ): void {
-  const etag = strongEtag(body)
   const validators = { etag, 'cache-control': READ_CACHE_CONTROL }
   if (matchesIfNoneMatch(req.headers['if-none-match'], etag)) {
     res.writeHead(304, validators)

@@ -1,7 +1,7 @@
 import { forecastInput, forecastOutput } from '@leads/contract'
 import { DateTime } from 'luxon'
 import { cacheInput } from '../auth/scope.js'
-import { TTL_MS, withCache } from '../cache/middleware.js'
+import { cachedRead, TTL_MS } from '../cache/middleware.js'
 import { forecastDaily } from '../forecast/holtWinters.js'
 import { expectedTotal, shareBefore } from '../forecast/onPace.js'
 import { intradayCounts } from '../queries/intraday.js'
@@ -23,58 +23,58 @@ const localDate = (ms: number, tz: string) => formatInstant(ms, tz).slice(0, 10)
  * totals) with an 80% interval and its back-test, plus "on pace" for today. See
  * docs/metrics.md "Forecast" for every definition.
  */
-export const forecast = readProcedure(forecastInput)
-  .output(forecastOutput)
-  .query(({ ctx, input }) =>
-    withCache(ctx, 'forecast', cacheInput(input, ctx.scope), TTL_MS.default, async () => {
-      const now = ctx.clock.now()
-      const tz = input.tz ?? ctx.orgTimezone
-      const metric = input.metric ?? 'newLeads'
-      const horizon = input.horizon ?? 14
-      const scope = scopeOf(ctx.scope.agentIds)
-      const today = startOf(now, 'day', tz)
-      const days = bucketStarts(startOfUnitsBefore(now, 'day', HISTORY_DAYS, tz), today, 'day', tz)
-      const curveFrom = startOfUnitsBefore(now, 'day', CURVE_DAYS, tz)
-      const [history, [soFar], curveRows] = await Promise.all([
-        volumeSeries(ctx.db, days, today, scope),
-        volumeSeries(ctx.db, [today], now, scope),
-        intradayCounts(ctx.db, { from: curveFrom, to: today }, tz, scope),
-      ])
+const cached = cachedRead('forecast', forecastOutput, TTL_MS.default)
 
-      // Days before the first one with any data are not history yet (a new organisation, or a
-      // database seeded with less than twelve weeks).
-      const fit = (m: 'newLeads' | 'conversions', days: number) => {
-        const series = history.map((d) => d[m])
-        const first = series.findIndex((v) => v > 0)
-        return forecastDaily(first < 0 ? [] : series.slice(first), days)
-      }
-      const f = fit(metric, horizon)
-      const dates: string[] = []
-      for (let t = today; dates.length < horizon; t = nextBoundary(t, 'day', tz))
-        dates.push(localDate(t, tz))
+export const forecast = readProcedure(forecastInput).query(({ ctx, input }) =>
+  cached(ctx, cacheInput(input, ctx.scope), async () => {
+    const now = ctx.clock.now()
+    const tz = input.tz ?? ctx.orgTimezone
+    const metric = input.metric ?? 'newLeads'
+    const horizon = input.horizon ?? 14
+    const scope = scopeOf(ctx.scope.agentIds)
+    const today = startOf(now, 'day', tz)
+    const days = bucketStarts(startOfUnitsBefore(now, 'day', HISTORY_DAYS, tz), today, 'day', tz)
+    const curveFrom = startOfUnitsBefore(now, 'day', CURVE_DAYS, tz)
+    const [history, [soFar], curveRows] = await Promise.all([
+      volumeSeries(ctx.db, days, today, scope),
+      volumeSeries(ctx.db, [today], now, scope),
+      intradayCounts(ctx.db, { from: curveFrom, to: today }, tz, scope),
+    ])
 
-      const local = DateTime.fromMillis(now, { zone: tz })
-      const nowMinute = local.hour * 60 + local.minute + local.second / 60
-      const sameWeekday = curveRows.filter((r) => r.isoDow === local.weekday)
-      const pace = (m: 'newLeads' | 'conversions') => {
-        // The same weekday's curve when those four days had any; else every day's.
-        const rows = sameWeekday.some((r) => r[m] > 0) ? sameWeekday : curveRows
-        const curve = rows.map((r) => ({ minute: r.minute, count: r[m] }))
-        const today = (m === metric ? f : fit(m, 1)).points[0]!.value
-        return Math.round(expectedTotal(soFar![m], shareBefore(curve, nowMinute), today))
-      }
-      return {
-        metric,
-        horizon,
-        tz,
-        points: f.points.map((p, i) => ({ date: dates[i]!, ...p })),
-        backtest: f.backtest,
-        onPace: {
-          newLeads: pace('newLeads'),
-          conversions: pace('conversions'),
-          soFar: soFar!,
-          asOf: formatInstant(now, tz),
-        },
-      }
-    }),
-  )
+    // Days before the first one with any data are not history yet (a new organisation, or a
+    // database seeded with less than twelve weeks).
+    const fit = (m: 'newLeads' | 'conversions', days: number) => {
+      const series = history.map((d) => d[m])
+      const first = series.findIndex((v) => v > 0)
+      return forecastDaily(first < 0 ? [] : series.slice(first), days)
+    }
+    const f = fit(metric, horizon)
+    const dates: string[] = []
+    for (let t = today; dates.length < horizon; t = nextBoundary(t, 'day', tz))
+      dates.push(localDate(t, tz))
+
+    const local = DateTime.fromMillis(now, { zone: tz })
+    const nowMinute = local.hour * 60 + local.minute + local.second / 60
+    const sameWeekday = curveRows.filter((r) => r.isoDow === local.weekday)
+    const pace = (m: 'newLeads' | 'conversions') => {
+      // The same weekday's curve when those four days had any; else every day's.
+      const rows = sameWeekday.some((r) => r[m] > 0) ? sameWeekday : curveRows
+      const curve = rows.map((r) => ({ minute: r.minute, count: r[m] }))
+      const today = (m === metric ? f : fit(m, 1)).points[0]!.value
+      return Math.round(expectedTotal(soFar![m], shareBefore(curve, nowMinute), today))
+    }
+    return {
+      metric,
+      horizon,
+      tz,
+      points: f.points.map((p, i) => ({ date: dates[i]!, ...p })),
+      backtest: f.backtest,
+      onPace: {
+        newLeads: pace('newLeads'),
+        conversions: pace('conversions'),
+        soFar: soFar!,
+        asOf: formatInstant(now, tz),
+      },
+    }
+  }),
+)

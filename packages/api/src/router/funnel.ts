@@ -1,6 +1,6 @@
 import { type FunnelInput, funnelInput, funnelOutput, PIPELINE } from '@leads/contract'
 import { cacheInput } from '../auth/scope.js'
-import { TTL_MS, withCache } from '../cache/middleware.js'
+import { cachedRead, TTL_MS } from '../cache/middleware.js'
 import { funnelCounts } from '../queries/funnel.js'
 import { scopeOf } from '../queries/scope.js'
 import { formatInstant, formatRange } from '../time/local.js'
@@ -12,31 +12,31 @@ export function funnelWindow(input: FunnelInput & CustomRange, now: number, tz: 
   return customWindow(input) ?? calendarToDate(now, input.period ?? 'month', tz).current
 }
 
-export const funnel = readProcedure(funnelInput)
-  .output(funnelOutput)
-  .query(({ ctx, input }) =>
-    withCache(ctx, 'funnel', cacheInput(input, ctx.scope), TTL_MS.default, async () => {
-      const now = ctx.clock.now()
-      const tz = input.tz ?? ctx.orgTimezone
-      const custom = customWindow(input)
-      const w = funnelWindow(input, now, tz)
-      const counts = await funnelCounts(ctx.db, w, scopeOf(ctx.scope.agentIds))
-      const first = counts[0] ?? 0
-      return {
-        tz,
-        period: custom ? 'custom' : (input.period ?? 'month'),
-        range: formatRange(w, tz),
-        stages: PIPELINE.map((stage, i) => {
-          const count = counts[i] ?? 0
-          const prev = i === 0 ? 0 : (counts[i - 1] ?? 0)
-          return {
-            stage,
-            count,
-            rateFromPrevious: i === 0 || prev === 0 ? null : count / prev,
-            rateFromStart: first === 0 ? null : count / first,
-          }
-        }),
-        asOf: formatInstant(now, tz),
-      }
-    }),
-  )
+const cached = cachedRead('funnel', funnelOutput, TTL_MS.default)
+
+export const funnel = readProcedure(funnelInput).query(({ ctx, input }) =>
+  cached(ctx, cacheInput(input, ctx.scope), async () => {
+    const now = ctx.clock.now()
+    const tz = input.tz ?? ctx.orgTimezone
+    const custom = customWindow(input)
+    const w = funnelWindow(input, now, tz)
+    const counts = await funnelCounts(ctx.db, w, scopeOf(ctx.scope.agentIds))
+    const first = counts[0] ?? 0
+    return {
+      tz,
+      period: custom ? 'custom' : (input.period ?? 'month'),
+      range: formatRange(w, tz),
+      stages: PIPELINE.map((stage, i) => {
+        const count = counts[i] ?? 0
+        const prev = i === 0 ? 0 : (counts[i - 1] ?? 0)
+        return {
+          stage,
+          count,
+          rateFromPrevious: i === 0 || prev === 0 ? null : count / prev,
+          rateFromStart: first === 0 ? null : count / first,
+        }
+      }),
+      asOf: formatInstant(now, tz),
+    }
+  }),
+)

@@ -1,6 +1,6 @@
 import { type HeatmapInput, heatmapInput, heatmapOutput } from '@leads/contract'
 import { cacheInput } from '../auth/scope.js'
-import { TTL_MS, withCache } from '../cache/middleware.js'
+import { cachedRead, TTL_MS } from '../cache/middleware.js'
 import { heatmapCells } from '../queries/heatmap.js'
 import { scopeOf } from '../queries/scope.js'
 import { formatInstant, formatRange } from '../time/local.js'
@@ -12,23 +12,23 @@ export function heatmapWindow(input: HeatmapInput & CustomRange, now: number, tz
   return customWindow(input) ?? lastDays(now, (input.period ?? 'week') === 'week' ? 7 : 30, tz)
 }
 
-export const heatmap = readProcedure(heatmapInput)
-  .output(heatmapOutput)
-  .query(({ ctx, input }) =>
-    withCache(ctx, 'heatmap', cacheInput(input, ctx.scope), TTL_MS.default, async () => {
-      const now = ctx.clock.now()
-      const tz = input.tz ?? ctx.orgTimezone
-      const custom = customWindow(input)
-      const period = input.period ?? 'week'
-      const w = heatmapWindow(input, now, tz)
-      const cells = await heatmapCells(ctx.db, w, tz, scopeOf(ctx.scope.agentIds))
-      return {
-        tz,
-        period: custom ? 'custom' : period,
-        range: formatRange(w, tz),
-        max: cells.reduce((m, c) => Math.max(m, c.count), 0),
-        cells,
-        asOf: formatInstant(now, tz),
-      }
-    }),
-  )
+const cached = cachedRead('heatmap', heatmapOutput, TTL_MS.default)
+
+export const heatmap = readProcedure(heatmapInput).query(({ ctx, input }) =>
+  cached(ctx, cacheInput(input, ctx.scope), async () => {
+    const now = ctx.clock.now()
+    const tz = input.tz ?? ctx.orgTimezone
+    const custom = customWindow(input)
+    const period = input.period ?? 'week'
+    const w = heatmapWindow(input, now, tz)
+    const cells = await heatmapCells(ctx.db, w, tz, scopeOf(ctx.scope.agentIds))
+    return {
+      tz,
+      period: custom ? 'custom' : period,
+      range: formatRange(w, tz),
+      max: cells.reduce((m, c) => Math.max(m, c.count), 0),
+      cells,
+      asOf: formatInstant(now, tz),
+    }
+  }),
+)

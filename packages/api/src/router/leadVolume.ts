@@ -5,7 +5,7 @@ import {
   leadVolumeOutput,
 } from '@leads/contract'
 import { cacheInput } from '../auth/scope.js'
-import { TTL_MS, withCache } from '../cache/middleware.js'
+import { cachedRead, TTL_MS } from '../cache/middleware.js'
 import { volumeSeries } from '../queries/leadVolume.js'
 import { scopeOf } from '../queries/scope.js'
 import { formatInstant, formatRange, startOf, startOfUnitsBefore } from '../time/local.js'
@@ -37,22 +37,22 @@ export function volumeBuckets(input: LeadVolumeInput, now: number, tz: string) {
   return { from, to, interval, starts: bucketStarts(from, to, interval, tz, !custom) }
 }
 
-export const leadVolume = readProcedure(leadVolumeInput)
-  .output(leadVolumeOutput)
-  .query(({ ctx, input }) =>
-    withCache(ctx, 'leadVolume', cacheInput(input, ctx.scope), TTL_MS.default, async () => {
-      const now = ctx.clock.now()
-      const tz = input.tz ?? ctx.orgTimezone
-      const custom = customWindow(input)
-      const { from, to, interval, starts } = volumeBuckets(input, now, tz)
-      const series = await volumeSeries(ctx.db, starts, to, scopeOf(ctx.scope.agentIds))
-      return {
-        tz,
-        period: custom ? 'custom' : (input.period ?? '24h'),
-        interval,
-        range: formatRange({ from, to }, tz),
-        buckets: starts.map((s, i) => ({ start: formatInstant(s, tz), ...series[i]! })),
-        asOf: formatInstant(now, tz),
-      }
-    }),
-  )
+const cached = cachedRead('leadVolume', leadVolumeOutput, TTL_MS.default)
+
+export const leadVolume = readProcedure(leadVolumeInput).query(({ ctx, input }) =>
+  cached(ctx, cacheInput(input, ctx.scope), async () => {
+    const now = ctx.clock.now()
+    const tz = input.tz ?? ctx.orgTimezone
+    const custom = customWindow(input)
+    const { from, to, interval, starts } = volumeBuckets(input, now, tz)
+    const series = await volumeSeries(ctx.db, starts, to, scopeOf(ctx.scope.agentIds))
+    return {
+      tz,
+      period: custom ? 'custom' : (input.period ?? '24h'),
+      interval,
+      range: formatRange({ from, to }, tz),
+      buckets: starts.map((s, i) => ({ start: formatInstant(s, tz), ...series[i]! })),
+      asOf: formatInstant(now, tz),
+    }
+  }),
+)

@@ -7,7 +7,7 @@ import {
 import type { Database } from '@leads/db'
 import type { Kysely } from 'kysely'
 import { cacheInput } from '../auth/scope.js'
-import { TTL_MS, withCache } from '../cache/middleware.js'
+import { cachedRead, TTL_MS } from '../cache/middleware.js'
 import {
   type AgentStats,
   agentProfiles,
@@ -63,55 +63,55 @@ async function ranked(
  * a null `teamId`; ties are ordered by the id as shown, so the order within a tie does not
  * follow real ids either. The viewer's own row is shown as it is.
  */
-export const leaderboard = readProcedure(leaderboardInput)
-  .output(leaderboardOutput)
-  .query(({ ctx, input }) =>
-    withCache(ctx, 'leaderboard', cacheInput(input, ctx.scope), TTL_MS.leaderboard, async () => {
-      const now = ctx.clock.now()
-      const tz = input.tz ?? ctx.orgTimezone
-      const { current, previous, allTime } = leaderboardWindows(input, now, tz)
-      const { agentIds, pseudonyms: hidden } = ctx.scope
-      const [rows, prevRows] = await Promise.all([
-        ranked(ctx.db, current, agentIds, hidden?.idOf),
-        previous ? ranked(ctx.db, previous, agentIds, hidden?.idOf) : Promise.resolve([]),
-      ])
-      const offset = input.offset ?? 0
-      const page = rows.slice(offset, offset + (input.limit ?? 50))
-      const ids = page.map((r) => r.agentId)
-      const week = lastDays(now, 7, tz)
-      const [profiles, series] = await Promise.all([
-        // Names and teams are not even loaded for hidden rows.
-        agentProfiles(ctx.db, hidden ? ids.filter((id) => !hidden.hides(id)) : ids),
-        conversionSeries(ctx.db, bucketStarts(week.from, week.to, 'day', tz, true), now, ids),
-      ])
-      const prevRank = new Map(prevRows.map((r, i) => [r.agentId, i + 1]))
-      return {
-        tz,
-        period: customWindow(input) ? 'custom' : (input.period ?? 'today'),
-        range: { ...formatRange(current, tz), ...(allTime && { from: null }) },
-        previousRange: previous ? formatRange(previous, tz) : null,
-        total: rows.length,
-        rows: page.map(
-          (r: AgentStats, i): LeaderboardRow => ({
-            rank: offset + i + 1,
-            ...r,
-            ...(hidden?.hides(r.agentId)
-              ? {
-                  agentId: hidden.idOf(r.agentId),
-                  agentName: hidden.nameOf(r.agentId),
-                  teamId: null,
-                }
-              : {
-                  agentName: profiles.get(r.agentId)?.name ?? r.agentId,
-                  teamId: profiles.get(r.agentId)?.teamId ?? null,
-                }),
-            trend: {
-              previousRank: prevRank.get(r.agentId) ?? null,
-              series: series.get(r.agentId) ?? [0, 0, 0, 0, 0, 0, 0],
-            },
-          }),
-        ),
-        asOf: formatInstant(now, tz),
-      }
-    }),
-  )
+const cached = cachedRead('leaderboard', leaderboardOutput, TTL_MS.leaderboard)
+
+export const leaderboard = readProcedure(leaderboardInput).query(({ ctx, input }) =>
+  cached(ctx, cacheInput(input, ctx.scope), async () => {
+    const now = ctx.clock.now()
+    const tz = input.tz ?? ctx.orgTimezone
+    const { current, previous, allTime } = leaderboardWindows(input, now, tz)
+    const { agentIds, pseudonyms: hidden } = ctx.scope
+    const [rows, prevRows] = await Promise.all([
+      ranked(ctx.db, current, agentIds, hidden?.idOf),
+      previous ? ranked(ctx.db, previous, agentIds, hidden?.idOf) : Promise.resolve([]),
+    ])
+    const offset = input.offset ?? 0
+    const page = rows.slice(offset, offset + (input.limit ?? 50))
+    const ids = page.map((r) => r.agentId)
+    const week = lastDays(now, 7, tz)
+    const [profiles, series] = await Promise.all([
+      // Names and teams are not even loaded for hidden rows.
+      agentProfiles(ctx.db, hidden ? ids.filter((id) => !hidden.hides(id)) : ids),
+      conversionSeries(ctx.db, bucketStarts(week.from, week.to, 'day', tz, true), now, ids),
+    ])
+    const prevRank = new Map(prevRows.map((r, i) => [r.agentId, i + 1]))
+    return {
+      tz,
+      period: customWindow(input) ? 'custom' : (input.period ?? 'today'),
+      range: { ...formatRange(current, tz), ...(allTime && { from: null }) },
+      previousRange: previous ? formatRange(previous, tz) : null,
+      total: rows.length,
+      rows: page.map(
+        (r: AgentStats, i): LeaderboardRow => ({
+          rank: offset + i + 1,
+          ...r,
+          ...(hidden?.hides(r.agentId)
+            ? {
+                agentId: hidden.idOf(r.agentId),
+                agentName: hidden.nameOf(r.agentId),
+                teamId: null,
+              }
+            : {
+                agentName: profiles.get(r.agentId)?.name ?? r.agentId,
+                teamId: profiles.get(r.agentId)?.teamId ?? null,
+              }),
+          trend: {
+            previousRank: prevRank.get(r.agentId) ?? null,
+            series: series.get(r.agentId) ?? [0, 0, 0, 0, 0, 0, 0],
+          },
+        }),
+      ),
+      asOf: formatInstant(now, tz),
+    }
+  }),
+)

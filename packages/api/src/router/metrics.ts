@@ -1,6 +1,6 @@
 import { type MetricsInput, type MetricsOutput, metricsInput, metricsOutput } from '@leads/contract'
 import { authorizeRead, cacheInput, type ReadScope } from '../auth/scope.js'
-import { TTL_MS, withCache } from '../cache/middleware.js'
+import { cachedRead, TTL_MS } from '../cache/middleware.js'
 import type { Context } from '../context.js'
 import { delta, kpis, relativeChange } from '../queries/metrics.js'
 import { scopeOf } from '../queries/scope.js'
@@ -56,10 +56,8 @@ export async function computeMetrics(
   }
 }
 
-export const metrics = readProcedure(metricsInput)
-  .output(metricsOutput)
-  .query(({ ctx, input }) =>
-    withCache(ctx, 'metrics', cacheInput(input, ctx.scope), TTL_MS.metrics, () =>
-      computeMetrics(ctx, input),
-    ),
-  )
+const cached = cachedRead('metrics', metricsOutput, TTL_MS.metrics)
+
+export const metrics = readProcedure(metricsInput).query(({ ctx, input }) =>
+  cached(ctx, cacheInput(input, ctx.scope), () => computeMetrics(ctx, input)),
+)

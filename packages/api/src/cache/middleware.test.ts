@@ -1,0 +1,62 @@
+import type { Database } from '@leads/db'
+import { TRPCError } from '@trpc/server'
+import type { Kysely } from 'kysely'
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { createInnerContext } from '../context.js'
+import { encodeJson } from '../rest/respond.js'
+import { MemoryCache } from './cache.js'
+import { cachedRead } from './middleware.js'
+
+const answer = z.object({ n: z.number(), items: z.array(z.object({ at: z.string() })) })
+
+function contextWith(cache: MemoryCache) {
+  // The reads below never touch the database.
+  const db = null as unknown as Kysely<Database>
+  return createInnerContext({ db, clock: { now: () => 0 }, orgTimezone: 'UTC', cache })
+}
+
+describe('cachedRead', () => {
+  it('validates a computed answer once, then hands the same frozen object to every hit', async () => {
+    const cache = new MemoryCache()
+    const ctx = contextWith(cache)
+    const read = cachedRead('r', answer, 60_000)
+    let computed = 0
+    const compute = async () => {
+      computed++
+      return { n: 1, items: [{ at: 'x' }], extra: 'stripped' }
+    }
+    const first = await read(ctx, { q: 1 }, compute)
+    const second = await read(ctx, { q: 1 }, compute)
+    expect(computed).toBe(1)
+    expect(first).toEqual({ n: 1, items: [{ at: 'x' }] })
+    expect(second).toBe(first)
+    expect(Object.isFrozen(first.items[0])).toBe(true)
+    // The REST adapter's encoding of that answer is remembered with it.
+    expect(encodeJson(second)).toBe(encodeJson(first))
+    expect(encodeJson({ ...first })).not.toBe(encodeJson({ ...first }))
+  })
+
+  it('refuses a computed answer that fails its schema, and caches nothing', async () => {
+    const cache = new MemoryCache()
+    const read = cachedRead('r', answer, 60_000)
+    const bad = read(contextWith(cache), {}, async () => ({ n: 'one', items: [] }) as never)
+    await expect(bad).rejects.toThrow(TRPCError)
+    await expect(bad).rejects.toMatchObject({ code: 'INTERNAL_SERVER_ERROR' })
+    expect(cache.stats).toEqual({ hits: 0, misses: 1 })
+    const good = await read(contextWith(cache), {}, async () => ({ n: 2, items: [] }))
+    expect(good.n).toBe(2)
+  })
+
+  it('validates without a cache too', async () => {
+    const ctx = createInnerContext({
+      db: null as unknown as Kysely<Database>,
+      clock: { now: () => 0 },
+      orgTimezone: 'UTC',
+    })
+    const read = cachedRead('r', answer, 60_000)
+    await expect(read(ctx, {}, async () => ({ n: null }) as never)).rejects.toMatchObject({
+      code: 'INTERNAL_SERVER_ERROR',
+    })
+  })
+})
