@@ -1,6 +1,7 @@
 import { type EChartsType, init } from 'echarts/core'
 import { type KeyboardEvent, useEffect, useId, useRef } from 'react'
 import type { ChartOption } from '../lib/echarts'
+import { arrowTarget } from '../lib/keys'
 
 /** What ECharts says about a clicked series item. */
 export interface ItemClick {
@@ -94,16 +95,11 @@ export function Chart({
     const xAxis = first(option.xAxis) as { data?: unknown[] } | undefined
     const count = grid ? items.length : (xAxis?.data?.length ?? 0)
     if (!instance || count === 0) return
-    const step = grid ? grid.columns : 0
-    const keys: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1 }
-    if (grid) Object.assign(keys, { ArrowDown: step, ArrowUp: -step })
-    if (e.key in keys) {
+    const to = arrowTarget(e.key, focused.current, count, grid?.columns ?? null)
+    if (to !== null) {
       e.preventDefault()
-      const move = keys[e.key] ?? 0
-      const from = focused.current < 0 ? (move < 0 ? count : -1) : focused.current
-      const to = focused.current < 0 ? from + Math.sign(move) : from + move
-      focused.current = Math.min(count - 1, Math.max(0, to))
-      instance.dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: focused.current })
+      focused.current = to
+      instance.dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: to })
     } else if ((e.key === 'Enter' || e.key === ' ') && focused.current >= 0) {
       e.preventDefault()
       const index = focused.current
