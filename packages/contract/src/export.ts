@@ -19,6 +19,11 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 export const exportSelector = z.object({
   report: z.enum(EXPORT_REPORTS),
   format: z.enum(EXPORT_FORMATS).optional(),
+  /**
+   * CSV only: `escape` (default) prefixes a text field that a spreadsheet would run as a formula
+   * (it starts with `=`, `+`, `-`, `@`, tab or CR) with `'`; `keep` writes every field exactly.
+   */
+  formulas: z.enum(['escape', 'keep']).optional(),
 })
 
 /** Raw events of a window (default: today so far), streamed oldest first. */

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { csvField, csvLine } from './csv.js'
+import { csvField, csvLine, neutralizeFormula } from './csv.js'
 
 describe('RFC 4180 CSV', () => {
   it('quotes exactly the fields that need it', () => {
@@ -35,5 +35,18 @@ describe('RFC 4180 CSV', () => {
       ),
       { numRuns: 300 },
     )
+  })
+
+  it('neutralizes text that a spreadsheet would run as a formula, and nothing else', () => {
+    for (const start of ['=', '+', '-', '@', '\t', '\r'])
+      expect(neutralizeFormula(`${start}1+1`)).toBe(`'${start}1+1`)
+    expect(neutralizeFormula('Ada')).toBe('Ada')
+    expect(neutralizeFormula('a=b')).toBe('a=b')
+    expect(neutralizeFormula(-5)).toBe(-5)
+    expect(neutralizeFormula(null)).toBe(null)
+    expect(csvLine(['=SUM(A1)', -1, 'x'], 'escape')).toBe("'=SUM(A1),-1,x\r\n")
+    expect(csvLine(['=SUM(A1)', -1, 'x'])).toBe('=SUM(A1),-1,x\r\n')
+    // Still RFC 4180: the prefixed field is quoted when it needs to be.
+    expect(csvLine(['=a,b'], 'escape')).toBe(`"'=a,b"\r\n`)
   })
 })

@@ -15,6 +15,8 @@ const NOW = Date.parse('2026-11-18T15:30:00Z')
 const TZ = 'Asia/Kolkata'
 // Names the quoting has to survive (control characters are refused at ingest).
 const AWKWARD = 'O"Brien, Pat ; "the closer"'
+// A name a spreadsheet would run as a formula.
+const FORMULA = '=HYPERLINK("http://example.invalid","click")'
 
 /** What a CSV field reads back as, for a JSON value: null is empty, a series joined by `;`. */
 const text = (v: unknown) => (v === null ? '' : Array.isArray(v) ? v.join(';') : String(v))
@@ -43,6 +45,13 @@ describe.each(testDatabases())('export over HTTP on $kind', ({ open }) => {
         agentId: 'agent-01',
         name: AWKWARD,
         teamId: 't1',
+      },
+      {
+        id: 'formula',
+        type: 'agent.upserted',
+        occurredAt: '2026-11-18T02:00:00Z',
+        agentId: 'agent-formula',
+        name: FORMULA,
       },
     ]
     for (let i = 0; i < events.length; i += 5_000)
@@ -131,6 +140,25 @@ describe.each(testDatabases())('export over HTTP on $kind', ({ open }) => {
     const records = parse(body, { columns: true }) as Record<string, string>[]
     expect(records.find((r) => r.agentId === 'agent-01')?.agentName).toBe(AWKWARD)
     expect(body).toContain('"O""Brien, Pat ; ""the closer"""')
+  })
+
+  it("writes text a spreadsheet would run as a formula with a leading ', unless formulas=keep", async () => {
+    const q = 'report=events&from=2026-11-18T00:00:00Z&to=2026-11-18T03:00:00Z'
+    const csv = async (extra: string) =>
+      parse((await get(`/api/analytics/export?${q}${extra}`)).body, {
+        columns: true,
+      }) as { id: string; name: string }[]
+    const byId = (rows: { id: string; name: string | null }[], id: string) =>
+      rows.find((r) => r.id === id)?.name
+    const escaped = await csv('')
+    expect(byId(escaped, 'formula')).toBe(`'${FORMULA}`)
+    expect(byId(escaped, 'awkward')).toBe(AWKWARD)
+    expect(byId(await csv('&formulas=escape'), 'formula')).toBe(`'${FORMULA}`)
+    expect(byId(await csv('&formulas=keep'), 'formula')).toBe(FORMULA)
+    // JSON is data for programs: always exact.
+    const json = JSON.parse((await get(`/api/analytics/export?${q}&format=json`)).body)
+    expect(byId(json, 'formula')).toBe(FORMULA)
+    expect((await get(`/api/analytics/export?${q}&formulas=maybe`)).res.status).toBe(400)
   })
 
   it('applies role scope and pseudonyms exactly as the read does', async () => {

@@ -105,9 +105,26 @@ function attachment(report: ExportReport, asOf: string, format: ExportFormat) {
   }
 }
 
-function render(rows: Row[], columns: readonly string[], format: ExportFormat): string {
+type Formulas = 'escape' | 'keep'
+
+function render(
+  rows: Row[],
+  columns: readonly string[],
+  format: ExportFormat,
+  formulas: Formulas,
+): string {
   if (format === 'json') return JSON.stringify(rows)
-  return csvLine(columns) + rows.map((r) => csvLine(columns.map((c) => r[c] ?? null))).join('')
+  return (
+    csvLine(columns) +
+    rows
+      .map((r) =>
+        csvLine(
+          columns.map((c) => r[c] ?? null),
+          formulas,
+        ),
+      )
+      .join('')
+  )
 }
 
 /** Resolves true once the socket can take more, false when the client went away. */
@@ -133,6 +150,7 @@ async function streamEvents(
   caller: Caller,
   input: EventsExportInput,
   format: ExportFormat,
+  formulas: Formulas,
   res: ServerResponse,
 ): Promise<void> {
   const { pages, asOf } = await caller.analytics.eventsExport(input)
@@ -148,7 +166,14 @@ async function streamEvents(
   for await (const page of pages) {
     let chunk: string
     if (format === 'csv') {
-      chunk = page.map((e) => csvLine(EVENT_COLUMNS.map((c) => e[c as keyof typeof e]))).join('')
+      chunk = page
+        .map((e) =>
+          csvLine(
+            EVENT_COLUMNS.map((c) => e[c as keyof typeof e]),
+            formulas,
+          ),
+        )
+        .join('')
     } else {
       chunk = `${first ? '\n' : ',\n'}${page.map((e) => JSON.stringify(e)).join(',\n')}`
       first = false
@@ -172,10 +197,10 @@ export async function answerExport(
 ): Promise<void> {
   const own = new URLSearchParams()
   const rest = new URLSearchParams()
-  for (const [k, v] of query) (k === 'report' || k === 'format' ? own : rest).append(k, v)
-  const { report, format = 'csv' } = parseQuery(own, exportSelector)
+  for (const [k, v] of query) (k in exportSelector.shape ? own : rest).append(k, v)
+  const { report, format = 'csv', formulas = 'escape' } = parseQuery(own, exportSelector)
   if (report === 'events') {
-    await streamEvents(caller, parseQuery(rest, eventsExportInput), format, res)
+    await streamEvents(caller, parseQuery(rest, eventsExportInput), format, formulas, res)
     return
   }
   const table = TABLES[report]
@@ -185,7 +210,7 @@ export async function answerExport(
     req,
     res,
     CONTENT_TYPE[format],
-    encode(render(table.rows(output as never), table.columns, format)),
+    encode(render(table.rows(output as never), table.columns, format, formulas)),
     attachment(report, output.asOf, format),
   )
 }

@@ -267,7 +267,14 @@ EventSource resumes by itself with the standard \`Last-Event-ID\` header, which 
 \`?lastEventId=\`. A client that stops reading is cut once ${MIB} MiB wait for it, and resumes the
 same way.`
 
-/** The export: its own two parameters, then whatever the chosen report takes. */
+const SELECTOR_DOCS: Record<string, string> = {
+  report: 'What to export: a report, or `events` for the raw event log.',
+  format: 'File format (default csv).',
+  formulas:
+    "CSV only. `escape` (default): a text field starting with `=`, `+`, `-`, `@`, tab or CR, which a spreadsheet would run as a formula, is written with a leading `'`. `keep`: every field exactly as stored (for programs, not spreadsheets).",
+}
+
+/** The export: its own parameters, then whatever the chosen report takes. */
 function exportOperation(): Record<string, Operation> {
   const selector = jsonSchema(exportSelector, 'input') as {
     properties: Record<string, JsonSchema>
@@ -300,7 +307,9 @@ function exportOperation(): Record<string, Operation> {
         'conversionRate, avgResponseTimeSeconds, previousRank, series` (the 7-day series joined ' +
         'by `;` in CSV); events `seq, id, type, occurredAt, leadId, agentId, status, action, ' +
         'source, name, teamId`. CSV follows RFC 4180: a header row, CRLF line ends, fields with a ' +
-        'comma, quote, CR or LF quoted, null as an empty field; JSON is an array of the same rows. ' +
+        'comma, quote, CR or LF quoted, null as an empty field; text that a spreadsheet would run ' +
+        "as a formula is prefixed with `'` unless `formulas=keep`. JSON is an array of the same " +
+        'rows, always exact. ' +
         'Timestamps are ISO 8601 with the offset of `tz`. `report=events` streams the raw events ' +
         `of the window (\`from\`/\`to\`, at most ${MAX_RANGE_DAYS} days; default today so far), oldest ` +
         'first, in constant server memory: an agent gets the events of their own leads and their ' +
@@ -312,10 +321,7 @@ function exportOperation(): Record<string, Operation> {
             name,
             in: 'query',
             required: name === 'report',
-            description:
-              name === 'report'
-                ? 'What to export: a report, or `events` for the raw event log.'
-                : 'File format (default csv).',
+            description: SELECTOR_DOCS[name] ?? '',
             schema,
           }),
         ),
