@@ -193,6 +193,40 @@ describe.each(testDatabases())('authentication on $kind', ({ open }) => {
     expect(expired.status).toBe(401)
   })
 
+  it('serves a tRPC WebSocket authenticated by its upgrade header, verifying the token once', async () => {
+    const verifier = createVerifier({ jwtSecret: SECRET })
+    const calls: string[] = []
+    const { url: counted } = await start({
+      verify: (token) => {
+        calls.push(token)
+        return verifier(token)
+      },
+    })
+    const token = tokens.agent
+    class WithHeader extends WebSocket {
+      constructor(address: string | URL, protocols?: string | string[]) {
+        super(address, protocols, { headers: bearer(token) })
+      }
+    }
+    const wsClient = createWSClient({
+      url: `${wsUrl(counted)}/api/trpc`,
+      WebSocket: WithHeader as unknown as typeof globalThis.WebSocket,
+    })
+    try {
+      const trpc = createTRPCClient<AppRouter>({
+        links: [wsLink({ client: wsClient, transformer: superjson })],
+      })
+      expect(await trpc.analytics.metrics.query({})).toHaveProperty('totalLeads')
+      // The identity is the header's: an agent may not read another agent.
+      await expect(trpc.analytics.metrics.query({ agentId: 'a2' })).rejects.toMatchObject({
+        data: { code: 'FORBIDDEN' },
+      })
+      expect(calls).toEqual([token])
+    } finally {
+      await wsClient.close()
+    }
+  })
+
   it('serves a tRPC WebSocket whose connectionParams carry a good token', async () => {
     const wsClient = createWSClient({
       url: `${wsUrl(url)}/api/trpc`,

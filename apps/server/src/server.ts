@@ -229,6 +229,9 @@ export function createServer(opts: ServerOptions): LeadsServer {
   const createHttpContext = async ({ req }: { req: IncomingMessage }) =>
     createInnerContext(deps, await identify(req), clientIpOf(req, deps.trustProxyHops))
 
+  /** Callers already verified from an upgrade's `Authorization` header, so it is verified once. */
+  const upgradeIdentities = new WeakMap<IncomingMessage, Identity | null>()
+
   /**
    * A tRPC WebSocket authenticates once, at connect: `connectionParams.token`, else the
    * `Authorization` header of the upgrade. A refused or (when required) missing credential closes
@@ -246,7 +249,9 @@ export function createServer(opts: ServerOptions): LeadsServer {
               }
               throw err
             })
-          : await identify(req)
+          : upgradeIdentities.has(req)
+            ? (upgradeIdentities.get(req) ?? null)
+            : await identify(req)
       if (identity === null && deps.authRequired === true) throw new AuthError('missing')
       // The connection ends with its credential: 4401 at expiry, and the client signs in again.
       const expiry = expiryOf(identity)
@@ -512,7 +517,10 @@ export function createServer(opts: ServerOptions): LeadsServer {
     // reconnect in a loop; a token in connectionParams can only be judged once the socket is open.
     if (verify && req.headers.authorization !== undefined) {
       void identify(req).then(
-        () => wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req)),
+        (identity) => {
+          upgradeIdentities.set(req, identity)
+          wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req))
+        },
         (err: unknown) => rejectUpgradeWith(socket, toRestError(err)),
       )
       return
