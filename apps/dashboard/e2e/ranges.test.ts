@@ -346,4 +346,48 @@ describe('ranges, exports, drill-down and forecast in Chromium', () => {
     await expect.poll(() => dialog.count(), { timeout: 2_000 }).toBe(0)
     expect(pageErrors).toEqual([])
   })
+
+  it('the KPI numbers open the leads, conversions and first responses behind them', async () => {
+    const dialog = page.getByRole('dialog')
+    const metrics = await api<MetricsOutput>(`/api/analytics/metrics?${last7()}`)
+    const open = async (kpi: string) => {
+      await page.getByTestId(`kpi-${kpi}`).getByRole('button').click()
+      await expect.poll(() => dialog.count(), { timeout: 2_000 }).toBe(1)
+    }
+    const close = async () => {
+      await page.keyboard.press('Escape')
+      await expect.poll(() => dialog.count(), { timeout: 2_000 }).toBe(0)
+    }
+
+    await open('totalLeads')
+    expect(await page.getByTestId('drill-count').textContent()).toBe(
+      formatCount(metrics.totalLeads),
+    )
+    // The first page of the list: more leads than a page, as the burst makes sure.
+    await expect
+      .poll(() => page.getByTestId('drill-row').count(), { timeout: 5_000 })
+      .toBe(Math.min(100, metrics.totalLeads))
+    await close()
+
+    const conversions = Math.round(metrics.conversionRate! * metrics.totalLeads)
+    expect(conversions).toBeGreaterThan(0)
+    await open('conversionRate')
+    expect(await page.getByTestId('drill-count').textContent()).toBe(formatCount(conversions))
+    await expect
+      .poll(() => page.getByTestId('drill-row').count(), { timeout: 5_000 })
+      .toBe(Math.min(100, conversions))
+    await close()
+
+    // An average has no count to show: the list says how many it has loaded.
+    await open('avgResponseTimeSeconds')
+    await expect
+      .poll(() => page.getByTestId('drill-row').count(), { timeout: 5_000 })
+      .toBeGreaterThan(0)
+    expect(await page.getByTestId('drill-count').count()).toBe(0)
+    expect(await dialog.getByRole('heading').textContent()).toBe('First responses')
+    await close()
+
+    expect(await page.getByTestId('kpi-activeAgents').getByRole('button').count()).toBe(0)
+    expect(pageErrors).toEqual([])
+  })
 })

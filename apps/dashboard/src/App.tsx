@@ -202,6 +202,7 @@ export function App({ tracker, expiry, token, viewer, devTokens, onViewAs }: App
               loading={metrics.isLoading}
               failed={metrics.isError}
               rangeLabel={view.label}
+              input={metricsInput}
               onPace={view.window === null ? forecast.data?.onPace.newLeads : undefined}
             />
             <LeadVolume view={view} />

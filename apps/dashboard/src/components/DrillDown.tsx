@@ -9,8 +9,11 @@ type LeadsInput = RouterInputs['analytics']['leads']
 export interface DrillRequest {
   /** What was opened, e.g. "New leads · Tue 24". */
   title: string
-  /** The number as the panel shows it: all pages together hold exactly this many rows. */
-  count: number
+  /**
+   * The number as the panel shows it: all pages together hold exactly this many rows. null when
+   * the panel shows no count (a rate or an average); the list then says how many it has loaded.
+   */
+  count: number | null
   input: Omit<LeadsInput, 'cursor' | 'limit'>
 }
 
@@ -73,13 +76,21 @@ export function DrillDialog({ request, onClose }: { request: DrillRequest; onClo
       <header className="drill-head">
         <div>
           <h2 id="drill-title">
-            {request.title}: <span data-testid="drill-count">{formatCount(request.count)}</span>{' '}
-            {request.count === 1 ? noun.slice(0, -1) : noun}
+            {request.count === null ? (
+              request.title
+            ) : (
+              <>
+                {request.title}: <span data-testid="drill-count">{formatCount(request.count)}</span>{' '}
+                {request.count === 1 ? noun.slice(0, -1) : noun}
+              </>
+            )}
           </h2>
           <p className="drill-sub">
             {first ? `${formatSpan(first.range)} · ` : ''}
-            showing <span data-testid="drill-shown">{rows.length}</span> of{' '}
-            {formatCount(request.count)}
+            showing <span data-testid="drill-shown">{rows.length}</span>
+            {request.count === null
+              ? ` ${noun}${q.hasNextPage ? ' so far' : ''}`
+              : ` of ${formatCount(request.count)}`}
           </p>
         </div>
         <button

@@ -6,7 +6,8 @@ import {
   formatPercent,
 } from '../lib/format'
 import { formatSpan } from '../lib/range'
-import type { MetricsData } from '../lib/trpc'
+import type { MetricsData, RouterInputs } from '../lib/trpc'
+import { type DrillRequest, useDrill } from './DrillDown'
 import { Skeleton } from './Panel'
 
 type Key = 'totalLeads' | 'conversionRate' | 'avgResponseTimeSeconds' | 'activeAgents'
@@ -28,6 +29,35 @@ const CARDS: {
   { key: 'activeAgents', title: 'Active agents', format: formatCount },
 ]
 
+/**
+ * The list behind a card: the leads created, the conversions, the first responses of its window.
+ * Conversions are counted exactly as rate × leads (the rate is conversions / leads); a response
+ * time shows no count. Active agents are agents, not leads: no list.
+ */
+function drillOf(
+  key: Key,
+  title: string,
+  data: MetricsData,
+  input: RouterInputs['analytics']['metrics'],
+): DrillRequest | null {
+  const base = { ...input, report: 'metrics' } as const
+  switch (key) {
+    case 'totalLeads':
+      return { title, count: data.totalLeads, input: { ...base, measure: 'newLeads' } }
+    case 'conversionRate':
+      return {
+        title: 'Conversions',
+        count:
+          data.conversionRate === null ? null : Math.round(data.conversionRate * data.totalLeads),
+        input: { ...base, measure: 'conversions' },
+      }
+    case 'avgResponseTimeSeconds':
+      return { title: 'First responses', count: null, input: { ...base, measure: 'responses' } }
+    default:
+      return null
+  }
+}
+
 function tone(change: Change | null, lowerIsBetter: boolean | undefined): string {
   if (!change || change.direction === 'flat') return 'neutral'
   return (change.direction === 'up') !== Boolean(lowerIsBetter) ? 'good' : 'bad'
@@ -43,8 +73,11 @@ export function KpiCards({
   failed,
   rangeLabel,
   onPace,
+  input,
 }: {
   data: MetricsData | undefined
+  /** The metrics read's input: a card's list covers the same window. */
+  input: RouterInputs['analytics']['metrics']
   loading: boolean
   failed: boolean
   /** The chosen range ("Nov 19–25"); null in the live view (today so far). */
@@ -52,6 +85,7 @@ export function KpiCards({
   /** Expected new leads by the end of today (the forecast's "on pace"); live view only. */
   onPace?: number | undefined
 }) {
+  const drill = useDrill()
   const live = rangeLabel === null
   const compared = data ? (live ? 'yesterday' : `in ${formatSpan(data.previousPeriod)}`) : ''
   return (
@@ -83,11 +117,23 @@ export function KpiCards({
         const change = formatChange(data.changes[card.key])
         const previous = card.format(data.previous[card.key])
         const empty = card.key === 'totalLeads' && data.totalLeads === 0
+        const request = drillOf(card.key, title, data, input)
         return (
           <article key={card.key} className="kpi" data-kpi={card.key}>
             <h2>{title}</h2>
             <p className="kpi-value" data-testid={`kpi-${card.key}`}>
-              {card.format(value)}
+              {request ? (
+                <button
+                  type="button"
+                  className="kpi-open"
+                  onClick={() => drill(request)}
+                  title={`List the ${request.title.toLowerCase()} behind this number`}
+                >
+                  {card.format(value)}
+                </button>
+              ) : (
+                card.format(value)
+              )}
             </p>
             <p className="kpi-sub">
               {empty ? (
