@@ -46,11 +46,13 @@ export const NAIVE_SQL: Record<Read['name'], string> = {
       count(*) filter (where stage >= 2) as qualified, count(*) filter (where stage >= 3) as retained,
       count(*) filter (where stage >= 4) as completed
     from leads where created >= date_trunc('month', now()) and created < now()`,
+  // period=month is the last 30 calendar days (today included), not the calendar month.
   heatmap: `
     select extract(isodow from occurred_at)::int - 1 as dow, extract(hour from occurred_at)::int as hour,
       count(*) as n
     from lead_events
-    where occurred_at >= date_trunc('month', now()) and occurred_at < now() and type <> 'agent.upserted'
+    where occurred_at >= date_trunc('day', now()) - interval '29 days' and occurred_at < now()
+      and type <> 'agent.upserted'
     group by 1, 2`,
   leaderboard: `
     select agent_id,
