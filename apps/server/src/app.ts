@@ -214,6 +214,7 @@ export async function startServer(
       observe: metrics.observer,
     },
     metrics,
+    metricsToken: env.METRICS_TOKEN ?? null,
     allowedOrigins: env.ALLOWED_ORIGINS,
     allowLoopbackOrigins: env.NODE_ENV !== 'production',
     verify: auth.verify,

@@ -76,6 +76,7 @@ describe('parseEnv', () => {
     ['STREAM_LIMIT_PER_CALLER', '1.5'],
     ['INGEST_MAX_IN_FLIGHT', '-1'],
     ['TRUST_PROXY_HOPS', 'all'],
+    ['METRICS_TOKEN', 'short'],
     ['DB_STATEMENT_TIMEOUT_MS', 'soon'],
     ['ALLOWED_ORIGINS', 'https://wall.example.com/path'],
     ['ALLOWED_ORIGINS', 'wall.example.com'],

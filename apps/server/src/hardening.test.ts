@@ -123,6 +123,23 @@ describe.each(testDatabases())('hardening on $kind', ({ open, kind }) => {
     ws.close()
   })
 
+  it('answers /metrics only to the METRICS_TOKEN bearer when one is set', async () => {
+    const token = 'metrics-token-0123456789'
+    const url = await start({ metrics: createMetrics(), metricsToken: token })
+    const scrape = (headers: Record<string, string> = {}) => fetch(`${url}/metrics`, { headers })
+    const none = await scrape()
+    expect(none.status).toBe(401)
+    expect(none.headers.get('www-authenticate')).toBe('Bearer')
+    expect(await none.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } })
+    expect((await scrape({ authorization: `Bearer ${token}x` })).status).toBe(401)
+    expect((await scrape({ authorization: token })).status).toBe(401)
+    const ok = await scrape({ authorization: `Bearer ${token}` })
+    expect(ok.status).toBe(200)
+    expect(await ok.text()).toContain('process_resident_memory_bytes')
+    // Health probes stay open.
+    expect((await fetch(`${url}/healthz`)).status).toBe(200)
+  })
+
   it('refuses foreign browser origins on requests and upgrades, allows its own and the allow-list', async () => {
     const url = await start({ allowedOrigins: ['https://wall.example.com'] })
     const from = (origin: string) => fetch(`${url}${METRICS}`, { headers: { origin } })

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto'
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -97,6 +97,8 @@ export interface ServerOptions {
   >
   /** Prometheus metrics served at `/metrics` (absent: no such path). */
   metrics?: ServerMetrics | null
+  /** When set, `/metrics` answers only `Authorization: Bearer <metricsToken>` (else 401). */
+  metricsToken?: string | null
   /**
    * Browser origins allowed besides the server's own; a request or WebSocket upgrade with any
    * other `Origin` is refused (403). Requests without `Origin` (curl, servers) are not affected.
@@ -158,6 +160,7 @@ export function createServer(opts: ServerOptions): LeadsServer {
   const verify = opts.verify ?? null
   const authLog = logger.child({ component: 'auth' })
   const metrics = opts.metrics ?? null
+  const metricsToken = opts.metricsToken ?? null
   const allowedOrigins = new Set(opts.allowedOrigins ?? [])
   const requestIds = new WeakMap<IncomingMessage, string>()
   const reqId = (req: IncomingMessage) => requestIds.get(req)
@@ -317,6 +320,16 @@ export function createServer(opts: ServerOptions): LeadsServer {
     }
     if (path === METRICS_PATH && metrics) {
       if (!allowRead(req, res)) return
+      if (metricsToken && !sameSecret(bearerToken(req.headers.authorization ?? ''), metricsToken)) {
+        return sendJson(
+          res,
+          401,
+          {
+            error: { code: 'UNAUTHORIZED', message: 'metrics need the METRICS_TOKEN bearer token' },
+          },
+          { 'www-authenticate': 'Bearer' },
+        )
+      }
       const text = await metrics.registry.metrics()
       res.writeHead(200, {
         'content-type': metrics.registry.contentType,
@@ -682,6 +695,13 @@ async function withTimeout<T, F>(promise: Promise<T>, ms: number, fallback: F): 
 }
 
 /** The URL clients use; a wildcard bind address is reached through loopback. */
+/** Compares a presented secret with the expected one in time that does not depend on where they differ. */
+function sameSecret(given: string | null, expected: string): boolean {
+  if (given === null) return false
+  const digest = (v: string) => createHash('sha256').update(v).digest()
+  return timingSafeEqual(digest(given), digest(expected))
+}
+
 export function baseUrl(address: AddressInfo): string {
   const host =
     address.address === '0.0.0.0' || address.address === '::'
