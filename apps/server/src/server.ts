@@ -37,6 +37,7 @@ import {
   RETRY_AFTER_UNAVAILABLE_S,
   type RestHandler,
   rejectUpgrade as rejectUpgradeWith,
+  sendPerTick,
   toRestError,
   type Verifier,
 } from '@leads/api'
@@ -500,6 +501,8 @@ export function createServer(opts: ServerOptions): LeadsServer {
   })
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD })
+  // tRPC sends each subscription message itself; a burst of them leaves in one write.
+  wss.on('connection', (ws) => sendPerTick(ws))
   const wsHandler = applyWSSHandler<AppRouter>({
     wss,
     router: appRouter,

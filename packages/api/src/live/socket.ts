@@ -2,6 +2,7 @@ import { WebSocket } from 'ws'
 import { AuthError } from '../auth/tokens.js'
 import { SlowConsumerError } from './hub.js'
 import { type FeedSource, formattedOnce, type StreamConnection, type StreamEnd } from './stream.js'
+import { sendPerTick } from './writes.js'
 
 /** One JSON text frame per message, shared by every socket sending it. */
 const toFrame = formattedOnce((event) => JSON.stringify(event.message))
@@ -80,6 +81,7 @@ export function streamToSocket(
     }),
   )
 
+  sendPerTick(ws)
   const pumped = (async () => {
     try {
       for await (const event of events(aborter.signal)) {

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http'
 import { AuthError } from '../auth/tokens.js'
 import { SlowConsumerError } from './hub.js'
 import { type FeedSource, formattedOnce, type StreamConnection, type StreamEnd } from './stream.js'
+import { writesPerTick } from './writes.js'
 
 export interface SseOptions {
   /** Past this many bytes queued on the response the client counts as slow and is cut. */
@@ -79,8 +80,10 @@ export function streamToSse(
     res.end()
     graceTimer = setTimeout(() => res.destroy(), opts.closeGraceMs)
   }
+  const hold = writesPerTick(res)
   const write = (chunk: string) => {
     if (end) return
+    hold(chunk.length)
     if (!res.write(chunk) && res.writableLength > opts.maxBufferedBytes) finish('slow', true)
   }
 
