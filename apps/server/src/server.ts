@@ -697,7 +697,6 @@ async function withTimeout<T, F>(promise: Promise<T>, ms: number, fallback: F): 
   }
 }
 
-/** The URL clients use; a wildcard bind address is reached through loopback. */
 /** Compares a presented secret with the expected one in time that does not depend on where they differ. */
 function sameSecret(given: string | null, expected: string): boolean {
   if (given === null) return false
@@ -705,6 +704,7 @@ function sameSecret(given: string | null, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected))
 }
 
+/** The URL clients use; a wildcard bind address is reached through loopback. */
 export function baseUrl(address: AddressInfo): string {
   const host =
     address.address === '0.0.0.0' || address.address === '::'

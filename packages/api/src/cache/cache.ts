@@ -2,7 +2,7 @@
  * A cache in front of the reads. Entries are keyed by a generation number that every ingest
  * bumps, so a read never serves data older than the last committed ingest (SPEC §5); TTLs only
  * bound how long an untouched answer lives. Values are answers as JSON-compatible values; a
- * memory cache keeps the very object it was given (`withCache` hands it a frozen, validated
+ * memory cache keeps the very object it was given (`cachedRead` hands it a frozen, validated
  * answer), a shared one stores its JSON.
  */
 export interface ReadCache {

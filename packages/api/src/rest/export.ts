@@ -197,7 +197,7 @@ export async function answerExport(
 ): Promise<void> {
   const own = new URLSearchParams()
   const rest = new URLSearchParams()
-  for (const [k, v] of query) (k in exportSelector.shape ? own : rest).append(k, v)
+  for (const [k, v] of query) (Object.hasOwn(exportSelector.shape, k) ? own : rest).append(k, v)
   const { report, format = 'csv', formulas = 'escape' } = parseQuery(own, exportSelector)
   if (report === 'events') {
     await streamEvents(caller, parseQuery(rest, eventsExportInput), format, formulas, res)
