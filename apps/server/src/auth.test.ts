@@ -193,6 +193,17 @@ describe.each(testDatabases())('authentication on $kind', ({ open }) => {
     expect(expired.status).toBe(401)
   })
 
+  /** Over `wsClient` the caller reads as an agent: its own figures, FORBIDDEN for another agent. */
+  async function readsAsAgent(wsClient: ReturnType<typeof createWSClient>) {
+    const trpc = createTRPCClient<AppRouter>({
+      links: [wsLink({ client: wsClient, transformer: superjson })],
+    })
+    expect(await trpc.analytics.metrics.query({})).toHaveProperty('totalLeads')
+    await expect(trpc.analytics.metrics.query({ agentId: 'a2' })).rejects.toMatchObject({
+      data: { code: 'FORBIDDEN' },
+    })
+  }
+
   it('serves a tRPC WebSocket authenticated by its upgrade header, verifying the token once', async () => {
     const verifier = createVerifier({ jwtSecret: SECRET })
     const calls: string[] = []
@@ -213,14 +224,8 @@ describe.each(testDatabases())('authentication on $kind', ({ open }) => {
       WebSocket: WithHeader as unknown as typeof globalThis.WebSocket,
     })
     try {
-      const trpc = createTRPCClient<AppRouter>({
-        links: [wsLink({ client: wsClient, transformer: superjson })],
-      })
-      expect(await trpc.analytics.metrics.query({})).toHaveProperty('totalLeads')
       // The identity is the header's: an agent may not read another agent.
-      await expect(trpc.analytics.metrics.query({ agentId: 'a2' })).rejects.toMatchObject({
-        data: { code: 'FORBIDDEN' },
-      })
+      await readsAsAgent(wsClient)
       expect(calls).toEqual([token])
     } finally {
       await wsClient.close()
@@ -234,13 +239,7 @@ describe.each(testDatabases())('authentication on $kind', ({ open }) => {
       WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
     })
     try {
-      const trpc = createTRPCClient<AppRouter>({
-        links: [wsLink({ client: wsClient, transformer: superjson })],
-      })
-      expect(await trpc.analytics.metrics.query({})).toHaveProperty('totalLeads')
-      await expect(trpc.analytics.metrics.query({ agentId: 'a2' })).rejects.toMatchObject({
-        data: { code: 'FORBIDDEN' },
-      })
+      await readsAsAgent(wsClient)
     } finally {
       await wsClient.close()
     }
