@@ -101,7 +101,9 @@ describe('agent view in Chromium against the production server with authenticati
   })
 
   it('a token that expires while the page is open: "session expired", and no reconnect loop', async () => {
-    const shortLived = await signToken(SECRET, { sub: ME, role: 'agent' }, 3)
+    // `exp` is in whole seconds, so a 3 s token could expire 2 s after signing, before a slow
+    // page had even settled (a fresh-clone CI run saw that); 6 s leaves room.
+    const shortLived = await signToken(SECRET, { sub: ME, role: 'agent' }, 6)
     page = await openPage(`/#token=${shortLived}`)
     await settled(page)
     expect(await page.getByTestId('connection').getAttribute('data-status')).toBe('live')
@@ -109,7 +111,7 @@ describe('agent view in Chromium against the production server with authenticati
 
     // At expiry the server closes the tRPC socket with 4401.
     await expect
-      .poll(() => page!.getByTestId('session-expired').textContent(), { timeout: 10_000 })
+      .poll(() => page!.getByTestId('session-expired').textContent(), { timeout: 15_000 })
       .toMatch(/Session expired.*Open a fresh link\./)
     expect(await page.getByTestId('connection').textContent()).toBe('Signed out')
     // The retrying client would have opened new sockets after 0.25, 0.5, 1 and 2 s; none may come.

@@ -261,8 +261,9 @@ describe.each(testDatabases())('hardening on $kind', ({ open, kind }) => {
       { verify: createVerifier({ jwtSecret: TEST_SECRET }) },
       { authRequired: true },
     )
-    // Expires in about 2 s (JWT expiry has whole-second precision).
-    const token = await signTest({ sub: 'boss', role: 'admin' }, 2)
+    // Expires in 3–4 s (JWT expiry has whole-second precision): time enough to open all three
+    // streams and read once on a busy machine before it does.
+    const token = await signTest({ sub: 'boss', role: 'admin' }, 4)
 
     const plain = await openSocket(`${wsUrl(url)}${STREAM}?token=${token}`)
     const plainClosed = closed(plain)
