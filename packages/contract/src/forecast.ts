@@ -30,6 +30,11 @@ const counts = { newLeads: z.number(), conversions: z.number() }
 
 export const forecastOutput = z.object({
   metric: z.enum(FORECAST_METRICS),
+  /**
+   * What the points come from: Holt-Winters, or seasonal-naive (the same weekday a week before)
+   * when that did better in the back-test, or the mean of the days there are (under two weeks).
+   */
+  model: z.enum(['holt-winters', 'seasonal-naive', 'mean']),
   horizon: z.number().int(),
   tz: z.string(),
   /** One point per local day from today on: the predicted total and its 80% interval. */
@@ -38,8 +43,9 @@ export const forecastOutput = z.object({
   ),
   /**
    * One-day-ahead forecasts of the last `days` complete days against what happened: MAPE in
-   * percent of the model and of the seasonal-naive baseline (same weekday a week before); days
-   * with no events are left out of both; null when no day could be scored.
+   * percent of the served model and of the seasonal-naive baseline (same weekday a week before;
+   * the two are equal when seasonal-naive is served); days with no events are left out of both;
+   * null when no day could be scored.
    */
   backtest: z.object({
     mape: z.number().nullable(),

@@ -2,7 +2,7 @@
  * Prints the forecast's back-test and "on pace" accuracy on the demo history (`pnpm db:seed`'s
  * defaults: 90 days, 30 agents, seed 1) in a fresh in-memory PGlite, for BENCHMARKS.md:
  *
- *   pnpm --filter @leads/api forecast:backtest [-- --tz Europe/London --days 90]
+ *   pnpm --filter @leads/api forecast:backtest [--tz Europe/London --days 90]
  */
 import { parseArgs } from 'node:util'
 import { createDbClient, migrateToLatest } from '@leads/db'

@@ -98,11 +98,31 @@ describe('Holt-Winters (additive, weekly)', () => {
     expect(backtestWins).toBeGreaterThan(SERIES / 2)
   })
 
+  it('serves seasonal-naive when it did better in the back-test, with its own interval', () => {
+    // Each weekday walks on its own: last week's same day is the best guess, and the smoother,
+    // which pools the weekdays' level, reads it worse.
+    const r = rng(7)
+    const y: number[] = Array.from({ length: PERIOD }, () => 50 + 100 * r.uniform())
+    for (let t = PERIOD; t < 84; t++) y.push(Math.max(0, y[t - PERIOD]! + 25 * r.normal()))
+    const f = forecastDaily(y, 14)
+    expect(f.model).toBe('seasonal-naive')
+    expect(f.backtest.mape).toBe(f.backtest.baselineMape)
+    for (const [i, p] of f.points.entries()) expect(p.value).toBe(y[84 - PERIOD + (i % PERIOD)])
+    // Wider from the second week on: √2 times the first week's half-width (upper − value is the
+    // half-width whether or not the lower bound was floored at 0).
+    const half = (i: number) => f.points[i]!.upper - f.points[i]!.value
+    expect(half(0)).toBeGreaterThan(0)
+    expect(half(7) / half(0)).toBeCloseTo(Math.SQRT2, 9)
+    // On the level-and-trend series above the smoother keeps winning, and is served.
+    expect(forecastDaily(synthetic(1_000, 84), 14).model).toBe('holt-winters')
+  })
+
   it('falls back to the mean with under two weeks of history', () => {
     const f = forecastDaily([10, 12, 8], 7)
     expect(f.points).toHaveLength(7)
     expect(f.points[0]!.value).toBeCloseTo(10, 10)
     expect(f.backtest).toEqual({ mape: null, baselineMape: null, days: 0 })
+    expect(f.model).toBe('mean')
     expect(forecastDaily([], 7).points[0]).toEqual({ value: 0, lower: 0, upper: 0 })
   })
 })

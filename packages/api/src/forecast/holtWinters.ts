@@ -107,8 +107,13 @@ const Z80 = 1.2815515655446004
 export const PERIOD = 7
 export const BACKTEST_DAYS = 28
 
+/** The model a forecast serves: the one that did better in the back-test, or the mean. */
+export type ForecastModel = 'holt-winters' | 'seasonal-naive' | 'mean'
+
 export interface Forecast {
+  model: ForecastModel
   points: { value: number; lower: number; upper: number }[]
+  /** `mape` is the served model's; `baselineMape` always seasonal-naive's. */
   backtest: { mape: number | null; baselineMape: number | null; days: number }
 }
 
@@ -127,6 +132,7 @@ export function forecastDaily(y: readonly number[], horizon: number): Forecast {
     const m = n === 0 ? 0 : mean(y)
     const sd = n < 2 ? m : Math.sqrt(y.reduce((s, v) => s + (v - m) ** 2, 0) / (n - 1))
     return {
+      model: 'mean',
       points: Array.from({ length: horizon }, () => bounded(m, Z80 * sd)),
       backtest: { mape: null, baselineMape: null, days: 0 },
     }
@@ -144,15 +150,38 @@ export function forecastDaily(y: readonly number[], horizon: number): Forecast {
       ? actual.map((a, i) => a - predicted[i]!)
       : y.slice(PERIOD).map((a, i) => a - tested.fitted[PERIOD + i]!)
   const sigma = Math.sqrt(mean(errors.map((e) => e * e)))
+  const modelMape = mape(actual, predicted)
+  const baselineMape = mape(actual, naive)
 
+  // A series the smoother cannot read better than "same weekday last week" gets that forecast:
+  // served is whichever did better on the back-test's days.
+  if (modelMape !== null && baselineMape !== null && baselineMape < modelMape) {
+    const naiveSigma = Math.sqrt(mean(actual.map((a, i) => (a - naive[i]!) ** 2)))
+    return {
+      model: 'seasonal-naive',
+      points: Array.from({ length: horizon }, (_, i) =>
+        bounded(y[n - PERIOD + (i % PERIOD)]!, Z80 * naiveSigma * naiveWidening(PERIOD, i + 1)),
+      ),
+      backtest: { mape: baselineMape, baselineMape, days },
+    }
+  }
   const params = fitHoltWinters(y, PERIOD)
   const final = runHoltWinters(y, PERIOD, params)
   return {
+    model: 'holt-winters',
     points: project(final, n, PERIOD, horizon).map((v, i) =>
       bounded(v, Z80 * sigma * widening(params, PERIOD, i + 1)),
     ),
-    backtest: { mape: mape(actual, predicted), baselineMape: mape(actual, naive), days },
+    backtest: { mape: modelMape, baselineMape, days },
   }
+}
+
+/**
+ * The seasonal-naive h-step interval's factor on σ: √(k + 1), k the whole cycles before step h
+ * (Hyndman & Athanasopoulos, "Forecasting: Principles and Practice", table 5.2).
+ */
+export function naiveWidening(period: number, h: number): number {
+  return Math.sqrt(Math.floor((h - 1) / period) + 1)
 }
 
 function bounded(value: number, half: number) {

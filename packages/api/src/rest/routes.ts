@@ -140,9 +140,10 @@ export const READ_ROUTES: readonly ReadRoute[] = [
     description:
       '`points`: one per local day from today (`horizon` 7, 14 default, or 30 days), the predicted ' +
       'total of `metric` (newLeads default, or conversions) with an 80% interval, from additive ' +
-      'Holt-Winters with a weekly cycle over the last 12 weeks of complete days in `tz`. ' +
+      'Holt-Winters with a weekly cycle over the last 12 weeks of complete days in `tz`, or ' +
+      'seasonal-naive when that did better in the back-test (`model` says which). ' +
       '`backtest`: MAPE in percent of one-day-ahead forecasts of the last `days` (28) complete ' +
-      'days, beside the seasonal-naive baseline (the same weekday a week earlier); days with no ' +
+      'days by the served model, beside the seasonal-naive baseline (the same weekday a week earlier); days with no ' +
       'events are left out of both. `onPace`: expected end-of-day new leads and conversions from ' +
       "today's counts so far (`soFar`) and the usual intraday curve, as of `asOf`.",
     input: forecastInput,

@@ -65,6 +65,7 @@ export const forecast = readProcedure(forecastInput).query(({ ctx, input }) =>
     }
     return {
       metric,
+      model: f.model,
       horizon,
       tz,
       points: f.points.map((p, i) => ({ date: dates[i]!, ...p })),
