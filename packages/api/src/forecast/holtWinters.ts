@@ -122,9 +122,10 @@ export interface Forecast {
  * interval, and the back-test behind it: the model's parameters are fitted on the days before
  * the last `BACKTEST_DAYS`, which it then predicts one day ahead at a time (rolling origin, each
  * day's actual fed in after its prediction), against the seasonal-naive forecast (the same
- * weekday a week earlier). The interval is ±z·σ·widening(h), σ the back-test's root mean squared
- * error; counts are never negative, so values and bounds are floored at 0. With fewer than two
- * weeks there is no model: the mean of the days there are, with their spread.
+ * weekday a week earlier). The better of the two on those days is served. The interval is
+ * ±z·σ·widening(h), σ the served model's back-test root mean squared error; counts are never
+ * negative, so values and bounds are floored at 0. With fewer than two weeks there is no model:
+ * the mean of the days there are, with their spread.
  */
 export function forecastDaily(y: readonly number[], horizon: number): Forecast {
   const n = y.length
