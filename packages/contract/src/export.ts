@@ -14,6 +14,9 @@ export const EXPORT_REPORTS = [
 export type ExportReport = (typeof EXPORT_REPORTS)[number]
 export const EXPORT_FORMATS = ['csv', 'json'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+/** CSV text that would run as a spreadsheet formula: neutralized (default) or kept exactly. */
+export const CSV_FORMULAS = ['escape', 'keep'] as const
+export type CsvFormulas = (typeof CSV_FORMULAS)[number]
 
 /** The export's own parameters; the rest of the query string is the report's input. */
 export const exportSelector = z.object({
@@ -23,7 +26,7 @@ export const exportSelector = z.object({
    * CSV only: `escape` (default) prefixes a text field that a spreadsheet would run as a formula
    * (it starts with `=`, `+`, `-`, `@`, tab or CR) with `'`; `keep` writes every field exactly.
    */
-  formulas: z.enum(['escape', 'keep']).optional(),
+  formulas: z.enum(CSV_FORMULAS).optional(),
 })
 
 /** Raw events of a window (default: today so far), streamed oldest first. */

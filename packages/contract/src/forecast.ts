@@ -3,6 +3,9 @@ import { entityId } from './events.js'
 import { timeZone } from './time.js'
 
 export const FORECAST_METRICS = ['newLeads', 'conversions'] as const
+/** Where a forecast's points come from (docs/metrics.md "Forecast"). */
+export const FORECAST_MODELS = ['holt-winters', 'seasonal-naive', 'mean'] as const
+export type ForecastModel = (typeof FORECAST_MODELS)[number]
 export const FORECAST_HORIZONS = [7, 14, 30] as const
 
 export const forecastInput = z.object({
@@ -34,7 +37,7 @@ export const forecastOutput = z.object({
    * What the points come from: Holt-Winters, or seasonal-naive (the same weekday a week before)
    * when that did better in the back-test, or the mean of the days there are (under two weeks).
    */
-  model: z.enum(['holt-winters', 'seasonal-naive', 'mean']),
+  model: z.enum(FORECAST_MODELS),
   horizon: z.number().int(),
   tz: z.string(),
   /** One point per local day from today on: the predicted total and its 80% interval. */

@@ -5,6 +5,8 @@
  * smoothing (augurs' ETS, the maintained one, fits non-seasonal models only).
  */
 
+import type { ForecastModel } from '@leads/contract'
+
 export interface HwParams {
   alpha: number
   beta: number
@@ -107,9 +109,6 @@ const Z80 = 1.2815515655446004
 export const PERIOD = 7
 export const BACKTEST_DAYS = 28
 
-/** The model a forecast serves: the one that did better in the back-test, or the mean. */
-export type ForecastModel = 'holt-winters' | 'seasonal-naive' | 'mean'
-
 export interface Forecast {
   model: ForecastModel
   points: { value: number; lower: number; upper: number }[]
@@ -146,11 +145,6 @@ export function forecastDaily(y: readonly number[], horizon: number): Forecast {
   // Scored as served: a count forecast below zero is answered as 0.
   const predicted = tested.fitted.slice(trainEnd).map((v) => Math.max(0, v))
   const naive = actual.map((_, i) => y[trainEnd + i - PERIOD]!)
-  const errors =
-    days > 0
-      ? actual.map((a, i) => a - predicted[i]!)
-      : y.slice(PERIOD).map((a, i) => a - tested.fitted[PERIOD + i]!)
-  const sigma = Math.sqrt(mean(errors.map((e) => e * e)))
   const modelMape = mape(actual, predicted)
   const baselineMape = mape(actual, naive)
 
@@ -166,6 +160,11 @@ export function forecastDaily(y: readonly number[], horizon: number): Forecast {
       backtest: { mape: baselineMape, baselineMape, days },
     }
   }
+  const errors =
+    days > 0
+      ? actual.map((a, i) => a - predicted[i]!)
+      : y.slice(PERIOD).map((a, i) => a - tested.fitted[PERIOD + i]!)
+  const sigma = Math.sqrt(mean(errors.map((e) => e * e)))
   const params = fitHoltWinters(y, PERIOD)
   const final = runHoltWinters(y, PERIOD, params)
   return {

@@ -7,7 +7,7 @@ interface Corkable {
 }
 
 /** What a tick holds back at most before writing anyway (characters, about bytes). */
-export const MAX_HELD_BYTES = 16 * 1024
+const MAX_HELD_BYTES = 16 * 1024
 
 /**
  * Gathers a stream's writes for the rest of the current tick: call it with each write's size

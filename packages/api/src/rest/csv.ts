@@ -1,3 +1,5 @@
+import type { CsvFormulas } from '@leads/contract'
+
 /** A value of one CSV field; arrays become one field, their items joined by `;`. */
 export type Cell = string | number | boolean | null | readonly (string | number)[]
 
@@ -27,7 +29,7 @@ export function neutralizeFormula(value: Cell): Cell {
  * One record, CRLF-terminated as RFC 4180 writes it; `formulas: 'escape'` neutralizes text fields
  * that would run as formulas (see {@link neutralizeFormula}).
  */
-export function csvLine(values: readonly Cell[], formulas: 'escape' | 'keep' = 'keep'): string {
+export function csvLine(values: readonly Cell[], formulas: CsvFormulas = 'keep'): string {
   const cells = formulas === 'escape' ? values.map(neutralizeFormula) : values
   return `${cells.map(csvField).join(',')}\r\n`
 }

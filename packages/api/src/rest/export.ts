@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import {
+  type CsvFormulas,
   type EventsExportInput,
   type ExportFormat,
   type ExportReport,
@@ -105,13 +106,11 @@ function attachment(report: ExportReport, asOf: string, format: ExportFormat) {
   }
 }
 
-type Formulas = 'escape' | 'keep'
-
 function render(
   rows: Row[],
   columns: readonly string[],
   format: ExportFormat,
-  formulas: Formulas,
+  formulas: CsvFormulas,
 ): string {
   if (format === 'json') return JSON.stringify(rows)
   return (
@@ -150,7 +149,7 @@ async function streamEvents(
   caller: Caller,
   input: EventsExportInput,
   format: ExportFormat,
-  formulas: Formulas,
+  formulas: CsvFormulas,
   res: ServerResponse,
 ): Promise<void> {
   const { pages, asOf } = await caller.analytics.eventsExport(input)

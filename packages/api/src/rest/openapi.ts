@@ -267,7 +267,8 @@ EventSource resumes by itself with the standard \`Last-Event-ID\` header, which 
 \`?lastEventId=\`. A client that stops reading is cut once ${MIB} MiB wait for it, and resumes the
 same way.`
 
-const SELECTOR_DOCS: Record<string, string> = {
+// Keyed by the selector's own fields, so a new one cannot go undocumented.
+const SELECTOR_DOCS: Record<keyof typeof exportSelector.shape, string> = {
   report: 'What to export: a report, or `events` for the raw event log.',
   format: 'File format (default csv).',
   formulas:
@@ -321,7 +322,7 @@ function exportOperation(): Record<string, Operation> {
             name,
             in: 'query',
             required: name === 'report',
-            description: SELECTOR_DOCS[name] ?? '',
+            description: SELECTOR_DOCS[name as keyof typeof SELECTOR_DOCS],
             schema,
           }),
         ),
