@@ -33,6 +33,12 @@ if (redisUrl) {
   })
 }
 
+// Without DATABASE_URL there is no second instance to reach. A file with no suite at all fails
+// the run, so say so with a skipped test instead.
+describe.skipIf(buses.length > 0)('fan-out across instances', () => {
+  it.skip('needs DATABASE_URL (and REDIS_URL for the Redis bus)', () => {})
+})
+
 // Two API instances on one database: ingest on A, a subscriber on B receives it.
 describe.runIf(postgres && buses.length > 0).each(buses)(
   'fan-out across instances over $kind',
