@@ -2,6 +2,7 @@ import type { IngestRejection, IngestResult } from '@leads/contract'
 import { type Kysely, sql, type Transaction } from 'kysely'
 import { ensurePartitions } from '../migrate.js'
 import { COUNTERS, type Database } from '../schema.js'
+import { type Column, insertColumns, iso, replaceOnConflict } from './columns.js'
 import { type CounterColumns, Deltas } from './deltas.js'
 import { deriveLead, type LeadEventFacts, type LeadFacts } from './derive.js'
 import { type NormalizedEvent, normalizeEvent } from './normalize.js'
@@ -106,22 +107,28 @@ async function storeEvents(
     trx,
   )
   const stored = fresh.map((e, i) => ({ ...e, seq: Number(seqs[i]!.seq) }))
-  // One array per column (`unnest`): building and parsing a VALUES list of a thousand rows
-  // costs more than the insert itself.
   const column = <T>(f: (e: StoredEvent) => T) => stored.map(f)
   const seq = column((e) => e.seq)
   const eventId = column((e) => e.id)
-  const occurredAt = column((e) => e.occurredAt.toISOString())
-  await sql`
-    insert into lead_events (seq, event_id, type, occurred_at, lead_id, agent_id, status, action, source, payload)
-    select * from unnest(${seq}::int8[], ${eventId}::text[], ${column((e) => e.type)}::text[],
-      ${occurredAt}::timestamptz[], ${column((e) => e.leadId)}::text[], ${column((e) => e.agentId)}::text[],
-      ${column((e) => e.status)}::text[], ${column((e) => e.action)}::text[], ${column((e) => e.source)}::text[],
-      ${column((e) => JSON.stringify(e.payload))}::jsonb[])`.execute(trx)
-  await sql`
-    insert into lead_event_ids (event_id, seq, occurred_at, fingerprint)
-    select * from unnest(${eventId}::text[], ${seq}::int8[], ${occurredAt}::timestamptz[],
-      ${column((e) => e.fingerprint)}::text[])`.execute(trx)
+  const occurredAt = column((e) => iso(e.occurredAt))
+  await insertColumns('lead_events', [
+    ['seq', 'int8', seq],
+    ['event_id', 'text', eventId],
+    ['type', 'text', column((e) => e.type)],
+    ['occurred_at', 'timestamptz', occurredAt],
+    ['lead_id', 'text', column((e) => e.leadId)],
+    ['agent_id', 'text', column((e) => e.agentId)],
+    ['status', 'text', column((e) => e.status)],
+    ['action', 'text', column((e) => e.action)],
+    ['source', 'text', column((e) => e.source)],
+    ['payload', 'jsonb', column((e) => JSON.stringify(e.payload))],
+  ]).execute(trx)
+  await insertColumns('lead_event_ids', [
+    ['event_id', 'text', eventId],
+    ['seq', 'int8', seq],
+    ['occurred_at', 'timestamptz', occurredAt],
+    ['fingerprint', 'text', column((e) => e.fingerprint)],
+  ]).execute(trx)
   return stored
 }
 
@@ -134,20 +141,22 @@ export async function updateDerived(
   const deltas = new Deltas()
   for (const e of stored) deltas.addEvent(e)
 
-  const leadIds = [...new Set(stored.flatMap((e) => (e.leadId === null ? [] : [e.leadId])))]
-  const newIds = new Set(stored.map((e) => e.id))
-  // Events are processed in cursor order, so "before" is everything with a smaller cursor.
-  const byLead = await loadLeadEvents(
-    trx,
-    leadIds,
-    stored.reduce((m, e) => Math.max(m, e.seq), 0),
-    await earliestEvents(trx, leadIds, stored),
-  )
+  const batch = new Map<string, StoredEvent[]>()
+  for (const e of stored) {
+    if (e.leadId === null) continue
+    const list = batch.get(e.leadId)
+    if (list === undefined) batch.set(e.leadId, [e])
+    else list.push(e)
+  }
+  // Cursors are taken under the ingest lock, so a lead's events before this batch are exactly
+  // those with a cursor below the batch's first.
+  const firstSeq = stored.reduce((m, e) => Math.min(m, e.seq), Number.MAX_SAFE_INTEGER)
+  const known = await storedLeads(trx, [...batch.keys()])
+  const earlier = await loadLeadEvents(trx, known, firstSeq)
   const derived = new Map<string, LeadFacts>()
-  for (const leadId of leadIds) {
-    const all = byLead.get(leadId) ?? []
-    const before = all.filter((e) => !newIds.has(e.id))
-    const after = deriveLead(all)
+  for (const [leadId, events] of batch) {
+    const before = earlier.get(leadId) ?? []
+    const after = deriveLead(before.length === 0 ? events : [...before, ...events])
     if (before.length > 0) deltas.addLead(deriveLead(before), -1)
     deltas.addLead(after, 1)
     derived.set(leadId, after)
@@ -159,32 +168,22 @@ export async function updateDerived(
 }
 
 /**
- * For each lead, an instant none of its events (stored before, or in this batch) precedes: the
- * earlier of its `first_event_at` and its new events; a lead without a row has only new events.
+ * The leads among `leadIds` with events stored before, each with an instant none of those
+ * events precedes (its `first_event_at`). A lead's row is written in the same transaction as
+ * its events, so a lead without one has nothing stored before and is not read at all.
  */
-async function earliestEvents(
-  trx: Kysely<Database>,
-  leadIds: string[],
-  stored: readonly StoredEvent[],
-): Promise<Map<string, Date>> {
-  const earliest = new Map<string, Date>()
-  const keepEarlier = (leadId: string, at: Date) => {
-    const seen = earliest.get(leadId)
-    if (seen === undefined || at < seen) earliest.set(leadId, at)
-  }
-  for (const e of stored) if (e.leadId !== null) keepEarlier(e.leadId, e.occurredAt)
+async function storedLeads(trx: Kysely<Database>, leadIds: string[]): Promise<Map<string, Date>> {
+  const known = new Map<string, Date>()
   for (const part of chunks(leadIds, 5_000)) {
     const rows = await trx
       .selectFrom('leads')
       .select(['lead_id', 'first_event_at'])
       .where('lead_id', 'in', part)
       .execute()
-    for (const r of rows) {
-      // null only for rows written before the column existed and not backfilled: no bound.
-      keepEarlier(r.lead_id, r.first_event_at ?? new Date(0))
-    }
+    // null only for rows written before the column existed and not backfilled: no bound.
+    for (const r of rows) known.set(r.lead_id, r.first_event_at ?? new Date(0))
   }
-  return earliest
+  return known
 }
 
 /** First instant of the UTC month of `at`: the partition it falls in starts there. */
@@ -193,24 +192,22 @@ function monthOf(at: Date): number {
 }
 
 /**
- * All events of `leadIds` with a cursor up to `maxSeq`, grouped by lead. With `earliest`, leads
+ * All events of the leads in `earliest` with a cursor below `beforeSeq`, grouped by lead. Leads
  * are read in groups by the month of their earliest event, each group from that month on, so a
  * batch of recent leads reads only recent partitions however long the history is.
  */
-export async function loadLeadEvents(
+async function loadLeadEvents(
   trx: Kysely<Database>,
-  leadIds: string[],
-  maxSeq = Number.MAX_SAFE_INTEGER,
-  earliest?: ReadonlyMap<string, Date>,
+  earliest: ReadonlyMap<string, Date>,
+  beforeSeq: number,
 ) {
   const byLead = new Map<string, LeadEventFacts[]>()
   const groups = new Map<number, string[]>()
-  for (const id of leadIds) {
-    const at = earliest?.get(id)
-    const month = at === undefined ? 0 : monthOf(at)
-    const group = groups.get(month) ?? []
-    if (group.length === 0) groups.set(month, group)
-    group.push(id)
+  for (const [id, at] of earliest) {
+    const month = monthOf(at)
+    const group = groups.get(month)
+    if (group === undefined) groups.set(month, [id])
+    else group.push(id)
   }
   for (const [month, ids] of groups)
     for (const part of chunks(ids, 5_000)) {
@@ -218,7 +215,7 @@ export async function loadLeadEvents(
         .selectFrom('lead_events')
         .select(['event_id', 'type', 'occurred_at', 'lead_id', 'agent_id', 'status', 'source'])
         .where('lead_id', 'in', part)
-        .where('seq', '<=', maxSeq)
+        .where('seq', '<', beforeSeq)
         .where('occurred_at', '>=', new Date(month))
         .execute()
       for (const r of rows) {
@@ -241,94 +238,61 @@ export async function writeLeadRows(trx: Kysely<Database>, derived: Map<string, 
   const entries = [...derived.entries()]
   for (const part of chunks(entries)) {
     const ids = part.map(([id]) => id)
-    await trx
-      .insertInto('leads')
-      .values(
-        part.map(([lead_id, f]) => ({
-          lead_id,
-          created_at: f.createdAt,
-          first_agent_id: f.firstAgentId,
-          source: f.source,
-          owner_agent_id: f.ownerAgentId,
-          status: f.status,
-          status_at: f.statusAt,
-          first_event_at: f.firstEventAt,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.column('lead_id').doUpdateSet((eb) => ({
-          created_at: eb.ref('excluded.created_at'),
-          first_agent_id: eb.ref('excluded.first_agent_id'),
-          source: eb.ref('excluded.source'),
-          owner_agent_id: eb.ref('excluded.owner_agent_id'),
-          status: eb.ref('excluded.status'),
-          status_at: eb.ref('excluded.status_at'),
-          first_event_at: eb.ref('excluded.first_event_at'),
-        })),
-      )
-      .execute()
-    await trx
-      .insertInto('conversion_tracking')
-      .values(
-        part.map(([lead_id, f]) => ({
-          lead_id,
-          created_at: f.createdAt,
-          first_agent_id: f.firstAgentId,
-          contacted_at: f.reached.contacted,
-          qualified_at: f.reached.qualified,
-          retained_at: f.reached.retained,
-          completed_at: f.reached.completed,
-          lost_at: f.lostAt,
-          furthest_stage: f.furthestStage,
-          converted_by: f.convertedBy,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.column('lead_id').doUpdateSet((eb) => ({
-          created_at: eb.ref('excluded.created_at'),
-          first_agent_id: eb.ref('excluded.first_agent_id'),
-          contacted_at: eb.ref('excluded.contacted_at'),
-          qualified_at: eb.ref('excluded.qualified_at'),
-          retained_at: eb.ref('excluded.retained_at'),
-          completed_at: eb.ref('excluded.completed_at'),
-          lost_at: eb.ref('excluded.lost_at'),
-          furthest_stage: eb.ref('excluded.furthest_stage'),
-          converted_by: eb.ref('excluded.converted_by'),
-        })),
-      )
-      .execute()
-    await trx
-      .insertInto('response_times')
-      .values(
-        part.map(([lead_id, f]) => ({
-          lead_id,
-          created_at: f.createdAt,
-          first_response_at: f.firstResponse?.at ?? null,
-          responder_agent_id: f.firstResponse?.agentId ?? null,
-          response_ms: f.responseMs,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.column('lead_id').doUpdateSet((eb) => ({
-          created_at: eb.ref('excluded.created_at'),
-          first_response_at: eb.ref('excluded.first_response_at'),
-          responder_agent_id: eb.ref('excluded.responder_agent_id'),
-          response_ms: eb.ref('excluded.response_ms'),
-        })),
-      )
-      .execute()
+    const column = <T>(f: (facts: LeadFacts) => T) => part.map(([, facts]) => f(facts))
+    const instant = (f: (facts: LeadFacts) => Date | null) => column((facts) => iso(f(facts)))
+    const createdAt = instant((f) => f.createdAt)
+    const firstAgentId = column((f) => f.firstAgentId)
+
+    const leads: Column<'leads'>[] = [
+      ['lead_id', 'text', ids],
+      ['created_at', 'timestamptz', createdAt],
+      ['first_agent_id', 'text', firstAgentId],
+      ['source', 'text', column((f) => f.source)],
+      ['owner_agent_id', 'text', column((f) => f.ownerAgentId)],
+      ['status', 'text', column((f) => f.status)],
+      ['status_at', 'timestamptz', instant((f) => f.statusAt)],
+      ['first_event_at', 'timestamptz', instant((f) => f.firstEventAt)],
+    ]
+    await sql`${insertColumns('leads', leads)} ${replaceOnConflict('lead_id', leads)}`.execute(trx)
+
+    const conversions: Column<'conversion_tracking'>[] = [
+      ['lead_id', 'text', ids],
+      ['created_at', 'timestamptz', createdAt],
+      ['first_agent_id', 'text', firstAgentId],
+      ['contacted_at', 'timestamptz', instant((f) => f.reached.contacted)],
+      ['qualified_at', 'timestamptz', instant((f) => f.reached.qualified)],
+      ['retained_at', 'timestamptz', instant((f) => f.reached.retained)],
+      ['completed_at', 'timestamptz', instant((f) => f.reached.completed)],
+      ['lost_at', 'timestamptz', instant((f) => f.lostAt)],
+      ['furthest_stage', 'text', column((f) => f.furthestStage)],
+      ['converted_by', 'text', column((f) => f.convertedBy)],
+    ]
+    await sql`${insertColumns('conversion_tracking', conversions)}
+      ${replaceOnConflict('lead_id', conversions)}`.execute(trx)
+
+    const responses: Column<'response_times'>[] = [
+      ['lead_id', 'text', ids],
+      ['created_at', 'timestamptz', createdAt],
+      ['first_response_at', 'timestamptz', instant((f) => f.firstResponse?.at ?? null)],
+      ['responder_agent_id', 'text', column((f) => f.firstResponse?.agentId ?? null)],
+      ['response_ms', 'int8', column((f) => f.responseMs)],
+    ]
+    await sql`${insertColumns('response_times', responses)}
+      ${replaceOnConflict('lead_id', responses)}`.execute(trx)
+
+    // A lead's assignments are rewritten whole: a late event can change every `prev_assigned_at`.
     await trx.deleteFrom('lead_assignments').where('lead_id', 'in', ids).execute()
-    const assignments = part.flatMap(([lead_id, f]) =>
-      f.assignments.map((a) => ({
-        lead_id,
-        agent_id: a.agentId,
-        event_id: a.eventId,
-        assigned_at: a.at,
-        prev_assigned_at: a.prevAt,
-      })),
-    )
-    for (const rows of chunks(assignments))
-      await trx.insertInto('lead_assignments').values(rows).execute()
+    const assignments = part.flatMap(([leadId, f]) => f.assignments.map((a) => ({ leadId, ...a })))
+    for (const rows of chunks(assignments)) {
+      const pick = <T>(f: (a: (typeof rows)[number]) => T) => rows.map(f)
+      await insertColumns('lead_assignments', [
+        ['lead_id', 'text', pick((a) => a.leadId)],
+        ['agent_id', 'text', pick((a) => a.agentId)],
+        ['event_id', 'text', pick((a) => a.eventId)],
+        ['assigned_at', 'timestamptz', pick((a) => iso(a.at))],
+        ['prev_assigned_at', 'timestamptz', pick((a) => iso(a.prevAt))],
+      ]).execute(trx)
+    }
   }
 }
 
