@@ -84,11 +84,12 @@ export async function startLive(env: Env, logger: Logger, client: DbClient) {
   redis?.on('error', warn)
   // Without Redis, instances on one Postgres key their memory caches by the database's cursor,
   // so one's read right after another's ingest is never answered from before it.
+  const memory = { maxBytes: env.CACHE_MAX_MB * 1024 * 1024 }
   const cache: ReadCache = redis
     ? new RedisCache(redis, warn)
     : env.DATABASE_URL
-      ? new CursorGenerationCache(client.db)
-      : new MemoryCache()
+      ? new CursorGenerationCache(client.db, memory)
+      : new MemoryCache(memory)
   const databaseUrl = env.DATABASE_URL
   const bus: Bus = redis
     ? new RedisBus(redis, warn)

@@ -25,6 +25,7 @@ describe('parseEnv', () => {
       NODE_ENV: 'development',
       LEADERBOARD_ANONYMIZE: false,
       CACHE: 'on',
+      CACHE_MAX_MB: 32,
       RATE_LIMIT_PER_MINUTE: 1_200,
       INGEST_RATE_LIMIT_PER_MINUTE: 600,
       INGEST_MAX_IN_FLIGHT: 16,

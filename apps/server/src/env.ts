@@ -35,6 +35,8 @@ const envSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).optional(),
   /** off → reads skip the cache (the benchmark measures both); on by default. */
   CACHE: z.enum(['on', 'off']).default('on'),
+  /** The in-process cache's budget, in MB of the answers' JSON (unused with REDIS_URL). */
+  CACHE_MAX_MB: z.coerce.number().positive().max(4_096).default(32),
   /** Relative paths are taken from the repository root, for the same reason as REPO_ROOT. */
   DATA_DIR: z
     .string()

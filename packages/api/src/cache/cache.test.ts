@@ -76,3 +76,65 @@ describe.each(caches)('read cache ($kind)', ({ make }) => {
     expect(b.buckets[0]!.start).not.toBe(a.buckets[0]!.start)
   })
 })
+
+describe('memory cache bounds', () => {
+  const answer = (n: number) => ({ series: 'x'.repeat(n) })
+  const bytes = (n: number) => JSON.stringify(answer(n)).length
+
+  it('holds at most maxBytes of answers, evicting the oldest first', async () => {
+    const cache = new MemoryCache({ maxBytes: 3 * bytes(100) })
+    for (const key of ['a', 'b', 'c']) await cache.set(key, answer(100), 60_000)
+    expect(cache.size).toEqual({ entries: 3, bytes: 3 * bytes(100) })
+
+    // Needs the room of two: the two oldest go.
+    await cache.set('d', answer(2 * 100 + 10), 60_000)
+    expect(await cache.get('a')).toBeUndefined()
+    expect(await cache.get('b')).toBeUndefined()
+    expect(await cache.get('c')).toEqual(answer(100))
+    expect(await cache.get('d')).toEqual(answer(210))
+    expect(cache.size.bytes).toBe(bytes(100) + bytes(210))
+    expect(cache.size.bytes).toBeLessThanOrEqual(3 * bytes(100))
+  })
+
+  it('holds at most maxEntries answers', async () => {
+    const cache = new MemoryCache({ maxEntries: 2 })
+    for (const key of ['a', 'b', 'c']) await cache.set(key, answer(1), 60_000)
+    expect(cache.size.entries).toBe(2)
+    expect(await cache.get('a')).toBeUndefined()
+    expect(await cache.get('c')).toEqual(answer(1))
+  })
+
+  it('does not hold an answer larger than the whole budget, and keeps the others', async () => {
+    const cache = new MemoryCache({ maxBytes: 2 * bytes(100) })
+    await cache.set('a', answer(100), 60_000)
+    await cache.set('huge', answer(1_000), 60_000)
+    expect(await cache.get('huge')).toBeUndefined()
+    expect(await cache.get('a')).toEqual(answer(100))
+  })
+
+  it('counts a replaced, expired or invalidated answer out of its bytes', async () => {
+    let now = 0
+    const cache = new MemoryCache({ maxBytes: 10 * bytes(100), now: () => now })
+    await cache.set('a', answer(100), 1_000)
+    await cache.set('a', answer(50), 1_000)
+    expect(cache.size).toEqual({ entries: 1, bytes: bytes(50) })
+    now = 1_000
+    expect(await cache.get('a')).toBeUndefined()
+    expect(cache.size).toEqual({ entries: 0, bytes: 0 })
+    await cache.set('b', answer(100), 1_000)
+    await cache.invalidate()
+    expect(cache.size).toEqual({ entries: 0, bytes: 0 })
+  })
+
+  it('stays within its budget over many answers of random sizes', async () => {
+    const maxBytes = 50_000
+    const cache = new MemoryCache({ maxBytes, maxEntries: 100 })
+    let seed = 7
+    for (let i = 0; i < 2_000; i++) {
+      seed = (seed * 48_271) % 2_147_483_647
+      await cache.set(`k${seed % 300}`, answer(seed % 8_000), 60_000)
+      expect(cache.size.bytes).toBeLessThanOrEqual(maxBytes)
+      expect(cache.size.entries).toBeLessThanOrEqual(100)
+    }
+  })
+})

@@ -16,22 +16,45 @@ export interface ReadCache {
   stats: { hits: number; misses: number }
 }
 
-/** In-process cache: a bounded map, oldest entries evicted first. */
+export interface MemoryCacheOptions {
+  /** Most answers held at once (default 2,000). */
+  maxEntries?: number
+  /**
+   * Most bytes of answers held at once, measured as each answer's JSON (default 32 MiB). The
+   * heap an answer takes is a small multiple of that (its objects, and the REST adapter's
+   * encoded body beside it), so this is what keeps a cache of large answers from growing the
+   * process: a count alone would let 2,000 month-long hourly series take several hundred MB.
+   */
+  maxBytes?: number
+  now?: () => number
+}
+
+/** In-process cache: a map bounded in entries and bytes, oldest entries evicted first. */
 export class MemoryCache implements ReadCache {
   readonly kind = 'memory'
-  private readonly entries = new Map<string, { value: unknown; expires: number }>()
+  private readonly entries = new Map<string, { value: unknown; expires: number; bytes: number }>()
+  private bytes = 0
   private gen = 0
+  private readonly maxEntries: number
+  private readonly maxBytes: number
+  private readonly now: () => number
   stats = { hits: 0, misses: 0 }
 
-  constructor(
-    private readonly maxEntries = 2_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(opts: MemoryCacheOptions = {}) {
+    this.maxEntries = opts.maxEntries ?? 2_000
+    this.maxBytes = opts.maxBytes ?? 32 * 1024 * 1024
+    this.now = opts.now ?? Date.now
+  }
+
+  /** Bytes held, as the answers' JSON. */
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes }
+  }
 
   async get(key: string): Promise<unknown> {
     const e = this.entries.get(key)
     if (!e || e.expires <= this.now()) {
-      if (e) this.entries.delete(key)
+      if (e) this.remove(key)
       this.stats.misses++
       return undefined
     }
@@ -40,11 +63,24 @@ export class MemoryCache implements ReadCache {
   }
 
   async set(key: string, value: unknown, ttlMs: number): Promise<void> {
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value
-      if (oldest !== undefined) this.entries.delete(oldest)
+    // JSON is ASCII but for names and the like, so its length is close to its bytes.
+    const bytes = JSON.stringify(value)?.length ?? 0
+    this.remove(key)
+    // An answer larger than the whole budget is not held: it would evict everything else.
+    if (bytes > this.maxBytes) return
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size < this.maxEntries && this.bytes + bytes <= this.maxBytes) break
+      this.remove(oldest)
     }
-    this.entries.set(key, { value, expires: this.now() + ttlMs })
+    this.entries.set(key, { value, expires: this.now() + ttlMs, bytes })
+    this.bytes += bytes
+  }
+
+  private remove(key: string): void {
+    const e = this.entries.get(key)
+    if (!e) return
+    this.entries.delete(key)
+    this.bytes -= e.bytes
   }
 
   async generation(): Promise<number> {
@@ -55,5 +91,6 @@ export class MemoryCache implements ReadCache {
     this.gen++
     // Old generations can never be read again; drop them now rather than at expiry.
     this.entries.clear()
+    this.bytes = 0
   }
 }

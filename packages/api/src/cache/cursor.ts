@@ -1,6 +1,6 @@
 import type { Database } from '@leads/db'
 import { type Kysely, sql } from 'kysely'
-import { MemoryCache } from './cache.js'
+import { MemoryCache, type MemoryCacheOptions } from './cache.js'
 
 /**
  * A memory cache whose generation is the last committed event cursor in the database. Several
@@ -12,9 +12,9 @@ import { MemoryCache } from './cache.js'
 export class CursorGenerationCache extends MemoryCache {
   constructor(
     private readonly db: Kysely<Database>,
-    maxEntries?: number,
+    opts?: MemoryCacheOptions,
   ) {
-    super(maxEntries)
+    super(opts)
   }
 
   override async generation(): Promise<number> {
