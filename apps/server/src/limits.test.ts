@@ -281,20 +281,50 @@ describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
     }
   })
 
-  it.skipIf(!REDIS_URL)('shares budgets between instances through Redis', async () => {
-    // One key prefix per run: the budgets of other runs (and other tests) stay apart.
-    const keyPrefix = `leads:test:${process.pid}:${Date.now()}`
+  /** Two servers sharing one Redis under a key prefix of their own (other runs stay apart). */
+  async function twoInstances(limits: Partial<RateLimitOptions>) {
+    const keyPrefix = `leads:test:${process.pid}:${Date.now()}:${redisClients.length}`
     const redis = () => {
       const r = new Redis(REDIS_URL!, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
       redisClients.push(r)
       return r
     }
-    const a = await start({ readPerMinute: 4, redis: redis(), keyPrefix })
-    const b = await start({ readPerMinute: 4, redis: redis(), keyPrefix })
-    const token = await signTest({ sub: 'a1', role: 'agent' })
+    const a = await start({ ...limits, redis: redis(), keyPrefix })
+    const b = await start({ ...limits, redis: redis(), keyPrefix })
     await expect.poll(() => redisClients.every((r) => r.status === 'ready')).toBe(true)
+    return [a, b] as const
+  }
+
+  it.skipIf(!REDIS_URL)('shares budgets between instances through Redis', async () => {
+    const [a, b] = await twoInstances({ readPerMinute: 4 })
+    const token = await signTest({ sub: 'a1', role: 'agent' })
     const statuses: number[] = []
     for (const url of [a, b, a, b, a, b]) statuses.push((await get(url, METRICS, token)).status)
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429])
+  })
+
+  it.skipIf(!REDIS_URL)("caps one caller's streams across instances through Redis", async () => {
+    const [a, b] = await twoInstances({ streamsPerCaller: 2 })
+    const token = await signTest({ sub: 'wall', role: 'admin' })
+
+    const onA = await openSocket(`${wsUrl(a)}${STREAM}`, bearer(token))
+    const onB = await openSocket(`${wsUrl(b)}${STREAM}`, bearer(token))
+    // Each instance holds one: the third is refused on either.
+    for (const url of [a, b]) {
+      const third = await refusedUpgrade(`${wsUrl(url)}${STREAM}`, bearer(token))
+      expect(third.status).toBe(429)
+    }
+    // Closing on A frees a slot that B can take.
+    const gone = closed(onA)
+    onA.close()
+    await gone
+    await expect
+      .poll(async () => {
+        const ws = await openSocket(`${wsUrl(b)}${STREAM}`, bearer(token)).catch(() => null)
+        ws?.close()
+        return ws !== null
+      })
+      .toBe(true)
+    onB.close()
   })
 })

@@ -9,6 +9,7 @@ import {
 } from 'rate-limiter-flexible'
 import type { Identity } from '../context.js'
 import { LimitRefusal } from './refusal.js'
+import { createStreamSlots, type Release } from './streamSlots.js'
 
 /** Reads (procedures, REST reads, opening a stream) and ingest are counted apart. */
 export type Budget = 'read' | 'ingest'
@@ -22,6 +23,8 @@ export interface RateLimitOptions {
   ingestPerMinute: number
   /** Streams (activity feeds, live metrics) one caller may hold open at once; 0 = no cap. */
   streamsPerCaller: number
+  /** How long a stream slot shared through Redis lives unless renewed (tests shorten it). */
+  streamLeaseMs?: number
   /** Budgets shared by every instance; absent → this process's memory. */
   redis?: Redis | null
   /** Prefix of the Redis keys, so several deployments can share one Redis. */
@@ -74,12 +77,11 @@ export interface RateLimits {
   /** Takes one request from `key`'s `budget`; throws {@link RateLimited} once it is spent. */
   consume(budget: Budget, key: string): Promise<void>
   /**
-   * Takes one of `key`'s stream slots; throws {@link RateLimited} when all are taken. The returned
-   * function gives the slot back (calling it again does nothing).
+   * Takes one of `key`'s stream slots (on every instance, when they share a Redis); throws
+   * {@link RateLimited} when all are taken. The returned function gives the slot back (calling
+   * it again does nothing).
    */
-  openStream(key: string): () => void
-  /** Open streams of `key` on this instance. */
-  streamsOf(key: string): number
+  openStream(key: string): Promise<Release>
 }
 
 /**
@@ -140,7 +142,12 @@ export function createRateLimits(opts: RateLimitOptions): RateLimits {
     ingest: limiter('ingest', opts.ingestPerMinute, opts),
   }
   const points: Record<Budget, number> = { read: opts.readPerMinute, ingest: opts.ingestPerMinute }
-  const streams = new Map<string, number>()
+  const streams = createStreamSlots({
+    cap: opts.streamsPerCaller,
+    redis: opts.redis,
+    keyPrefix: opts.keyPrefix ?? 'leads:rl',
+    leaseMs: opts.streamLeaseMs,
+  })
 
   return {
     async consume(budget, key) {
@@ -158,25 +165,13 @@ export function createRateLimits(opts: RateLimitOptions): RateLimits {
         )
       }
     },
-    openStream(key) {
-      const cap = opts.streamsPerCaller
-      const open = streams.get(key) ?? 0
-      if (cap > 0 && open >= cap) {
-        opts.onLimited?.('streams')
-        // A stream slot frees when a stream closes, not at a known time; a few seconds is a polite
-        // first retry.
-        throw new RateLimited('streams', cap, 5)
-      }
-      streams.set(key, open + 1)
-      let released = false
-      return () => {
-        if (released) return
-        released = true
-        const left = (streams.get(key) ?? 1) - 1
-        if (left <= 0) streams.delete(key)
-        else streams.set(key, left)
-      }
+    async openStream(key) {
+      const release = await streams.take(key)
+      if (release) return release
+      opts.onLimited?.('streams')
+      // A stream slot frees when a stream closes, not at a known time; a few seconds is a polite
+      // first retry.
+      throw new RateLimited('streams', opts.streamsPerCaller, 5)
     },
-    streamsOf: (key) => streams.get(key) ?? 0,
   }
 }

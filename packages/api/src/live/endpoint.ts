@@ -177,7 +177,7 @@ export function createActivityEndpoint(opts: ActivityEndpointOptions): ActivityE
     await authorizeRead({ ...deps, identity }, request.input)
     const key = callerKey(identity, clientIpOf(req, deps.trustProxyHops))
     await deps.limits?.consume('read', key)
-    const release = deps.limits?.openStream(key) ?? (() => {})
+    const release = (await deps.limits?.openStream(key)) ?? (() => {})
     return {
       feed: (signal) =>
         activityStream(

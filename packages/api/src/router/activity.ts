@@ -18,8 +18,8 @@ function hubOf(ctx: Context): FeedHub {
 }
 
 /** Takes one of the caller's stream slots (429 when all are open); the result gives it back. */
-function streamSlot(ctx: Context): () => void {
-  return ctx.limits?.openStream(callerKey(ctx.identity, ctx.clientIp)) ?? (() => {})
+async function streamSlot(ctx: Context): Promise<() => void> {
+  return (await ctx.limits?.openStream(callerKey(ctx.identity, ctx.clientIp))) ?? (() => {})
 }
 
 // The abort listener is removed when the timer fires: a long-lived subscription sleeps once a
@@ -43,7 +43,7 @@ export const activity = readProcedure(activityInput).subscription(async function
   signal,
 }) {
   const live = hubOf(ctx)
-  const release = streamSlot(ctx)
+  const release = await streamSlot(ctx)
   try {
     const stream = activityStream({ ...ctx, live }, input, signal)
     for await (const { id, message } of stream) yield tracked(id, message)
@@ -58,7 +58,7 @@ export const metricsLive = readProcedure(metricsLiveInput).subscription(async fu
   signal,
 }) {
   const hub = hubOf(ctx)
-  const release = streamSlot(ctx)
+  const release = await streamSlot(ctx)
   let dirty = false
   let wake: (() => void) | null = null
   const off = hub.onChange(() => {
