@@ -1,5 +1,6 @@
 export * from './buckets.js'
 export * from './client.js'
+export { lastCursor } from './cursor.js'
 export { isDatabaseUnavailable } from './errors.js'
 export { compareEvents, deriveLead, type LeadFacts } from './ingest/derive.js'
 export { type IngestOutcome, ingestEvents, type StoredEvent } from './ingest/ingest.js'

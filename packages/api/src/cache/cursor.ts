@@ -1,5 +1,5 @@
-import type { Database } from '@leads/db'
-import { type Kysely, sql } from 'kysely'
+import { type Database, lastCursor } from '@leads/db'
+import type { Kysely } from 'kysely'
 import { MemoryCache, type MemoryCacheOptions } from './cache.js'
 
 /**
@@ -17,10 +17,8 @@ export class CursorGenerationCache extends MemoryCache {
     super(opts)
   }
 
-  override async generation(): Promise<number> {
+  override generation(): Promise<number> {
     // Read after commit only: a reader that sees cursor N computes from data that includes N.
-    const { rows } = await sql<{ seq: number | null }>`
-      select max(seq)::int8 as seq from lead_event_ids`.execute(this.db)
-    return Number(rows[0]?.seq ?? 0)
+    return lastCursor(this.db)
   }
 }

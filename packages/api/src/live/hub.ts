@@ -1,5 +1,5 @@
-import type { Database } from '@leads/db'
-import { type Kysely, sql } from 'kysely'
+import { type Database, lastCursor } from '@leads/db'
+import type { Kysely } from 'kysely'
 import type { Bus } from './bus.js'
 import { type FeedItem, readFeed } from './messages.js'
 
@@ -36,7 +36,7 @@ export class FeedHub {
   ) {}
 
   async start(): Promise<void> {
-    this.cursor = await this.topCursor()
+    this.cursor = await lastCursor(this.db)
     this.unsubscribeBus = await this.bus.subscribe(() => this.poke())
   }
 
@@ -104,18 +104,11 @@ export class FeedHub {
       })
   }
 
-  /** The newest committed cursor (0 on an empty database). */
-  private async topCursor(): Promise<number> {
-    const { rows } = await sql<{ seq: number | null }>`
-      select max(seq)::int8 as seq from lead_event_ids`.execute(this.db)
-    return Number(rows[0]?.seq ?? 0)
-  }
-
   private async drain(): Promise<void> {
     let changed = false
     // Read the top cursor first: everything up to it is committed (ingest commits in cursor
     // order), so the page read below cannot miss an event that commits meanwhile.
-    const top = await this.topCursor()
+    const top = await lastCursor(this.db)
     while (this.cursor < top) {
       const items = await readFeed(this.db, this.cursor, PAGE, top)
       for (const item of items) {

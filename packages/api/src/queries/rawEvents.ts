@@ -1,4 +1,4 @@
-import type { Database } from '@leads/db'
+import { type Database, lastCursor } from '@leads/db'
 import { type Kysely, sql } from 'kysely'
 import { alongIndex } from './ordered.js'
 
@@ -33,9 +33,7 @@ export interface RawEventsPage {
 
 /** The newest server cursor: the export's snapshot bound. */
 export async function latestSeq(db: Kysely<Database>): Promise<string> {
-  const { rows } = await sql<{ seq: string }>`
-    select coalesce(max(seq), 0)::text as seq from lead_event_ids`.execute(db)
-  return rows[0]!.seq
+  return String(await lastCursor(db))
 }
 
 /**
