@@ -14,7 +14,13 @@ import {
   systemClock,
   type Verifier,
 } from '@leads/api'
-import { createDbClient, type DbClient, ensureUpcomingPartitions, migrateToLatest } from '@leads/db'
+import {
+  createDbClient,
+  type DbClient,
+  type DbOptions,
+  ensureUpcomingPartitions,
+  migrateToLatest,
+} from '@leads/db'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { type Logger, pino } from 'pino'
@@ -48,14 +54,7 @@ export function describeDatabase(env: Env): string {
  */
 export async function openDatabase(env: Env, logger: Logger): Promise<DbClient> {
   const client = await createDbClient(
-    env.DATABASE_URL
-      ? {
-          databaseUrl: env.DATABASE_URL,
-          statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS || undefined,
-          // A dropped connection is replaced by the pool; worth a line, never a crash.
-          onPoolError: (err) => logger.warn({ err, component: 'db' }, 'database connection lost'),
-        }
-      : { dataDir: env.DATA_DIR },
+    env.DATABASE_URL ? postgres(env, env.DATABASE_URL, logger) : { dataDir: env.DATA_DIR },
   )
   try {
     const { results = [] } = await migrateToLatest(client.db)
@@ -68,6 +67,32 @@ export async function openDatabase(env: Env, logger: Logger): Promise<DbClient> 
   }
   logger.info({ database: describeDatabase(env), kind: client.kind }, 'database ready')
   return client
+}
+
+function postgres(env: Env, databaseUrl: string, logger: Logger): DbOptions {
+  return {
+    databaseUrl,
+    statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS || undefined,
+    // A dropped connection is replaced by the pool; worth a line, never a crash.
+    onPoolError: (err) => logger.warn({ err, component: 'db' }, 'database connection lost'),
+  }
+}
+
+/**
+ * The read replica `DATABASE_READ_URL` names, or null. Not migrated: it replays the primary.
+ * Reads use it only once it has caught up (see `readerFor`), so a replica that is down or behind
+ * sends them to the primary.
+ */
+async function openReplica(env: Env, logger: Logger): Promise<DbClient | null> {
+  if (!env.DATABASE_READ_URL) return null
+  const replica = await createDbClient({
+    ...postgres(env, env.DATABASE_READ_URL, logger),
+    // A replica that does not answer is skipped for a while; a read should not wait long on it.
+    connectTimeoutMs: 1_000,
+  })
+  const url = new URL(env.DATABASE_READ_URL)
+  logger.info({ replica: `Postgres at ${url.host}${url.pathname}` }, 'read replica configured')
+  return replica
 }
 
 /**
@@ -185,6 +210,7 @@ export async function startServer(
   opts: { drainTimeoutMs?: number } = {},
 ): Promise<{ server: LeadsServer; url: string }> {
   const auth = setupAuth(env, logger)
+  const replica = await openReplica(env, logger)
   const { live, cache, redis, stop } = await startLive(env, logger, client)
   const metrics = createMetrics()
   const limits = createRateLimits({
@@ -202,6 +228,7 @@ export async function startServer(
   const server = createServer({
     deps: {
       db: client.db,
+      readDb: replica?.db ?? null,
       clock: systemClock,
       orgTimezone: env.ORG_TIMEZONE,
       live,
@@ -226,6 +253,7 @@ export async function startServer(
     dashboard: createStaticHandler(env.DASHBOARD_DIR),
     closeDb: async () => {
       await stop()
+      await replica?.close()
       await client.close()
     },
     ...opts,

@@ -115,6 +115,20 @@ describe('parseEnv', () => {
     )
   })
 
+  it('takes DATABASE_READ_URL only beside DATABASE_URL', () => {
+    const replica = 'postgresql://reader:hunter2@replica:5432/leads'
+    expect(
+      parseEnv({ DATABASE_URL: 'postgresql://postgres@primary/leads', DATABASE_READ_URL: replica })
+        .DATABASE_READ_URL,
+    ).toBe(replica)
+    expect(() => parseEnv({ DATABASE_READ_URL: replica })).toThrow(
+      /DATABASE_READ_URL: needs DATABASE_URL/,
+    )
+    expect(() => parseEnv({ DATABASE_READ_URL: replica })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    )
+  })
+
   it('reads the authentication variables', () => {
     const env = parseEnv({
       AUTH_JWT_SECRET: SECRET,

@@ -24,95 +24,111 @@ const booleanFlag = z
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
-const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  /** Set → PostgreSQL through a pool; unset → embedded PGlite in DATA_DIR. */
-  DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' })
-    .optional(),
-  /** Set → cache and live fan-out go through Redis (shared by every instance). */
-  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).optional(),
-  /** off → reads skip the cache (the benchmark measures both); on by default. */
-  CACHE: z.enum(['on', 'off']).default('on'),
-  /** The in-process cache's budget, in MB of the answers' JSON (unused with REDIS_URL). */
-  CACHE_MAX_MB: z.coerce.number().positive().max(4_096).default(32),
-  /** Relative paths are taken from the repository root, for the same reason as REPO_ROOT. */
-  DATA_DIR: z
-    .string()
-    .min(1)
-    .default(DEFAULT_DATA_DIR)
-    .transform((dir) => (isAbsolute(dir) ? dir : resolve(REPO_ROOT, dir))),
-  /** The built dashboard served at `/` (`pnpm build` writes it). */
-  DASHBOARD_DIR: z
-    .string()
-    .min(1)
-    .default(resolve(REPO_ROOT, 'apps', 'dashboard', 'dist'))
-    .transform((dir) => (isAbsolute(dir) ? dir : resolve(REPO_ROOT, dir))),
-  ORG_TIMEZONE: timeZone.default('UTC'),
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  /** HS256 secret; set (or AUTH_JWKS_URL) → every API call needs a bearer token. */
-  AUTH_JWT_SECRET: z
-    .string()
-    .refine((s) => Buffer.byteLength(s) >= MIN_SECRET_BYTES, {
-      error: `must be at least ${MIN_SECRET_BYTES} bytes`,
-    })
-    .optional(),
-  /** JSON Web Key Set of an identity provider, for RS256/PS256/ES256/EdDSA tokens. */
-  AUTH_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
-  /** When set, a token's `iss` must equal it. */
-  AUTH_JWT_ISSUER: z.string().min(1).optional(),
-  /** When set, a token's `aud` must contain it. */
-  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
-  /** true → other agents appear under pseudonyms on every viewer's leaderboard, not only agents'. */
-  LEADERBOARD_ANONYMIZE: booleanFlag.default(false),
-  /** HMAC key of the leaderboard pseudonyms; default derived from AUTH_JWT_SECRET. */
-  PSEUDONYM_KEY: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
-  /** Read requests a minute per caller (token subject, or address when anonymous); 0 = off. */
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
-  /** Ingest requests (batches of up to 1,000 events) a minute per caller; 0 = off. */
-  INGEST_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
-  /**
-   * Ingest batches this instance holds at once, being stored or waiting to be (ingest is
-   * serialised); past it a batch is answered 503 + Retry-After. 0 = no cap.
-   */
-  INGEST_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(16),
-  /** Live streams (activity feeds, live metrics) one caller may hold open; 0 = no cap. */
-  STREAM_LIMIT_PER_CALLER: z.coerce.number().int().min(0).default(20),
-  /**
-   * Reverse proxies in front of the server (load balancers, ingress): with N, an anonymous
-   * caller's budget is keyed by the address the outermost of them saw in `X-Forwarded-For`.
-   * 0 (default): the peer's address; forwarded headers are ignored.
-   */
-  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
-  /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open. */
-  METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
-  /** Postgres: a statement running longer is cancelled and answered 503; 0 = never. */
-  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
-  /**
-   * Browser origins allowed besides the server's own (comma-separated, e.g.
-   * `https://wall.example.com`); any other Origin is refused with 403.
-   */
-  ALLOWED_ORIGINS: z
-    .string()
-    .transform((list, ctx) => {
-      const origins = list
-        .split(',')
-        .map((o) => o.trim())
-        .filter((o) => o !== '')
-      for (const origin of origins) {
-        const parsed = URL.canParse(origin) ? new URL(origin) : null
-        if (parsed?.origin !== origin)
-          ctx.addIssue({
-            code: 'custom',
-            message: `not an origin like https://host[:port]: ${origin}`,
-          })
-      }
-      return origins
-    })
-    .default([]),
-})
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    /** Set → PostgreSQL through a pool; unset → embedded PGlite in DATA_DIR. */
+    DATABASE_URL: z
+      .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' })
+      .optional(),
+    /**
+     * A read replica of DATABASE_URL for the analytics reads; a read goes to the primary while the
+     * replica has not replayed the primary's last committed event.
+     */
+    DATABASE_READ_URL: z
+      .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' })
+      .optional(),
+    /** Set → cache and live fan-out go through Redis (shared by every instance). */
+    REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).optional(),
+    /** off → reads skip the cache (the benchmark measures both); on by default. */
+    CACHE: z.enum(['on', 'off']).default('on'),
+    /** The in-process cache's budget, in MB of the answers' JSON (unused with REDIS_URL). */
+    CACHE_MAX_MB: z.coerce.number().positive().max(4_096).default(32),
+    /** Relative paths are taken from the repository root, for the same reason as REPO_ROOT. */
+    DATA_DIR: z
+      .string()
+      .min(1)
+      .default(DEFAULT_DATA_DIR)
+      .transform((dir) => (isAbsolute(dir) ? dir : resolve(REPO_ROOT, dir))),
+    /** The built dashboard served at `/` (`pnpm build` writes it). */
+    DASHBOARD_DIR: z
+      .string()
+      .min(1)
+      .default(resolve(REPO_ROOT, 'apps', 'dashboard', 'dist'))
+      .transform((dir) => (isAbsolute(dir) ? dir : resolve(REPO_ROOT, dir))),
+    ORG_TIMEZONE: timeZone.default('UTC'),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** HS256 secret; set (or AUTH_JWKS_URL) → every API call needs a bearer token. */
+    AUTH_JWT_SECRET: z
+      .string()
+      .refine((s) => Buffer.byteLength(s) >= MIN_SECRET_BYTES, {
+        error: `must be at least ${MIN_SECRET_BYTES} bytes`,
+      })
+      .optional(),
+    /** JSON Web Key Set of an identity provider, for RS256/PS256/ES256/EdDSA tokens. */
+    AUTH_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
+    /** When set, a token's `iss` must equal it. */
+    AUTH_JWT_ISSUER: z.string().min(1).optional(),
+    /** When set, a token's `aud` must contain it. */
+    AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+    /** true → other agents appear under pseudonyms on every viewer's leaderboard, not only agents'. */
+    LEADERBOARD_ANONYMIZE: booleanFlag.default(false),
+    /** HMAC key of the leaderboard pseudonyms; default derived from AUTH_JWT_SECRET. */
+    PSEUDONYM_KEY: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+    /** Read requests a minute per caller (token subject, or address when anonymous); 0 = off. */
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
+    /** Ingest requests (batches of up to 1,000 events) a minute per caller; 0 = off. */
+    INGEST_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+    /**
+     * Ingest batches this instance holds at once, being stored or waiting to be (ingest is
+     * serialised); past it a batch is answered 503 + Retry-After. 0 = no cap.
+     */
+    INGEST_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(16),
+    /** Live streams (activity feeds, live metrics) one caller may hold open; 0 = no cap. */
+    STREAM_LIMIT_PER_CALLER: z.coerce.number().int().min(0).default(20),
+    /**
+     * Reverse proxies in front of the server (load balancers, ingress): with N, an anonymous
+     * caller's budget is keyed by the address the outermost of them saw in `X-Forwarded-For`.
+     * 0 (default): the peer's address; forwarded headers are ignored.
+     */
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+    /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open. */
+    METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+    /** Postgres: a statement running longer is cancelled and answered 503; 0 = never. */
+    DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    /**
+     * Browser origins allowed besides the server's own (comma-separated, e.g.
+     * `https://wall.example.com`); any other Origin is refused with 403.
+     */
+    ALLOWED_ORIGINS: z
+      .string()
+      .transform((list, ctx) => {
+        const origins = list
+          .split(',')
+          .map((o) => o.trim())
+          .filter((o) => o !== '')
+        for (const origin of origins) {
+          const parsed = URL.canParse(origin) ? new URL(origin) : null
+          if (parsed?.origin !== origin)
+            ctx.addIssue({
+              code: 'custom',
+              message: `not an origin like https://host[:port]: ${origin}`,
+            })
+        }
+        return origins
+      })
+      .default([]),
+  })
+  .superRefine((env, ctx) => {
+    if (env.DATABASE_READ_URL && !env.DATABASE_URL)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_READ_URL'],
+        message: 'needs DATABASE_URL: a replica is of a Postgres primary',
+      })
+  })
 
 export type Env = z.infer<typeof envSchema>
 

@@ -32,6 +32,12 @@ export interface ApiObserver {
 /** Long-lived dependencies, built once per process (or per test). */
 export interface ApiDeps {
   db: Kysely<Database>
+  /**
+   * A read replica of `db` (DATABASE_READ_URL) for the analytics reads. A read uses it only when
+   * it has replayed every event `db` had committed when the read began; else the read goes to
+   * `db`, so a read right after an ingest sees it whatever the replication lag.
+   */
+  readDb?: Kysely<Database> | null
   clock: Clock
   /** Zone used when a read does not name one (ORG_TIMEZONE). */
   orgTimezone: string

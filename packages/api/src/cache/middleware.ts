@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto'
+import type { Database } from '@leads/db'
 import { TRPCError } from '@trpc/server'
+import type { Kysely } from 'kysely'
 import type { z } from 'zod'
 import type { Context } from '../context.js'
+import { readerFor } from '../queries/reader.js'
 import { startOf } from '../time/local.js'
 
 /** TTLs of the original plan; ingest invalidation keeps every answer within the 1 s promise. */
@@ -28,7 +31,8 @@ export function cacheKey(ctx: Context, path: string, input: unknown, generation:
 
 /**
  * A read answered from the cache when it holds this read for the current generation, else
- * computed and stored. The cached answer keeps its own `asOf`: it says when the figures were
+ * computed and stored. `compute` is given the database to read: the replica when it has caught
+ * up (see `readerFor`). The cached answer keeps its own `asOf`: it says when the figures were
  * computed.
  *
  * Every answer is checked against `output` once, when computed (this replaces tRPC's
@@ -39,14 +43,18 @@ export function cacheKey(ctx: Context, path: string, input: unknown, generation:
  * have written) is validated again.
  */
 export function cachedRead<TOut, TIn>(name: string, output: z.ZodType<TOut, TIn>, ttlMs: number) {
-  return async (ctx: Context, input: unknown, compute: () => Promise<TIn>): Promise<TOut> => {
+  return async (
+    ctx: Context,
+    input: unknown,
+    compute: (db: Kysely<Database>) => Promise<TIn>,
+  ): Promise<TOut> => {
     const cache = ctx.cache
-    if (!cache) return validated(output, await compute())
+    if (!cache) return validated(output, await compute(await readerFor(ctx)))
     const key = cacheKey(ctx, name, input, await cache.generation())
     const hit = await cache.get(key)
     ctx.observe?.cacheLookup(hit !== undefined)
     if (hit !== undefined) return Object.isFrozen(hit) ? (hit as TOut) : validated(output, hit)
-    const value = deepFreeze(validated(output, await compute()))
+    const value = deepFreeze(validated(output, await compute(await readerFor(ctx))))
     await cache.set(key, value, ttlMs)
     return value
   }

@@ -67,7 +67,7 @@ export function createStreamSlots(opts: StreamSlotOptions): StreamSlots {
 
   const renewAll = () => {
     const redis = opts.redis
-    if (!redis || redis.status !== 'ready') return
+    if (redis?.status !== 'ready') return
     for (const [member, redisKey] of leases)
       redis.eval(RENEW, 1, redisKey, member, leaseMs).catch(() => {})
   }

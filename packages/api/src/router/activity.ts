@@ -4,6 +4,7 @@ import type { Context } from '../context.js'
 import { callerKey } from '../limits/rateLimits.js'
 import type { FeedHub } from '../live/hub.js'
 import { activityStream } from '../live/stream.js'
+import { readerFor } from '../queries/reader.js'
 import { readProcedure } from '../trpc.js'
 import { computeMetrics } from './metrics.js'
 
@@ -68,7 +69,11 @@ export const metricsLive = readProcedure(metricsLiveInput).subscription(async fu
   try {
     let invalidate: MetricsLiveMessage['invalidate'] = []
     while (!signal?.aborted) {
-      yield { metrics: await computeMetrics(ctx, input), invalidate } satisfies MetricsLiveMessage
+      const db = await readerFor(ctx)
+      yield {
+        metrics: await computeMetrics({ ...ctx, db }, input),
+        invalidate,
+      } satisfies MetricsLiveMessage
       await sleep(METRICS_MIN_INTERVAL_MS, signal)
       if (!dirty) {
         await Promise.race([

@@ -26,7 +26,7 @@ const localDate = (ms: number, tz: string) => formatInstant(ms, tz).slice(0, 10)
 const cached = cachedRead('forecast', forecastOutput, TTL_MS.default)
 
 export const forecast = readProcedure(forecastInput).query(({ ctx, input }) =>
-  cached(ctx, cacheInput(input, ctx.scope), async () => {
+  cached(ctx, cacheInput(input, ctx.scope), async (db) => {
     const now = ctx.clock.now()
     const tz = input.tz ?? ctx.orgTimezone
     const metric = input.metric ?? 'newLeads'
@@ -36,9 +36,9 @@ export const forecast = readProcedure(forecastInput).query(({ ctx, input }) =>
     const days = bucketStarts(startOfUnitsBefore(now, 'day', HISTORY_DAYS, tz), today, 'day', tz)
     const curveFrom = startOfUnitsBefore(now, 'day', CURVE_DAYS, tz)
     const [history, [soFar], curveRows] = await Promise.all([
-      volumeSeries(ctx.db, days, today, scope),
-      volumeSeries(ctx.db, [today], now, scope),
-      intradayCounts(ctx.db, { from: curveFrom, to: today }, tz, scope),
+      volumeSeries(db, days, today, scope),
+      volumeSeries(db, [today], now, scope),
+      intradayCounts(db, { from: curveFrom, to: today }, tz, scope),
     ])
 
     // Days before the first one with any data are not history yet (a new organisation, or a

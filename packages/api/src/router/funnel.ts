@@ -15,12 +15,12 @@ export function funnelWindow(input: FunnelInput & CustomRange, now: number, tz: 
 const cached = cachedRead('funnel', funnelOutput, TTL_MS.default)
 
 export const funnel = readProcedure(funnelInput).query(({ ctx, input }) =>
-  cached(ctx, cacheInput(input, ctx.scope), async () => {
+  cached(ctx, cacheInput(input, ctx.scope), async (db) => {
     const now = ctx.clock.now()
     const tz = input.tz ?? ctx.orgTimezone
     const custom = customWindow(input)
     const w = funnelWindow(input, now, tz)
-    const counts = await funnelCounts(ctx.db, w, scopeOf(ctx.scope.agentIds))
+    const counts = await funnelCounts(db, w, scopeOf(ctx.scope.agentIds))
     const first = counts[0] ?? 0
     return {
       tz,

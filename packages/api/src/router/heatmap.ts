@@ -15,13 +15,13 @@ export function heatmapWindow(input: HeatmapInput & CustomRange, now: number, tz
 const cached = cachedRead('heatmap', heatmapOutput, TTL_MS.default)
 
 export const heatmap = readProcedure(heatmapInput).query(({ ctx, input }) =>
-  cached(ctx, cacheInput(input, ctx.scope), async () => {
+  cached(ctx, cacheInput(input, ctx.scope), async (db) => {
     const now = ctx.clock.now()
     const tz = input.tz ?? ctx.orgTimezone
     const custom = customWindow(input)
     const period = input.period ?? 'week'
     const w = heatmapWindow(input, now, tz)
-    const cells = await heatmapCells(ctx.db, w, tz, scopeOf(ctx.scope.agentIds))
+    const cells = await heatmapCells(db, w, tz, scopeOf(ctx.scope.agentIds))
     return {
       tz,
       period: custom ? 'custom' : period,

@@ -40,12 +40,12 @@ export function volumeBuckets(input: LeadVolumeInput, now: number, tz: string) {
 const cached = cachedRead('leadVolume', leadVolumeOutput, TTL_MS.default)
 
 export const leadVolume = readProcedure(leadVolumeInput).query(({ ctx, input }) =>
-  cached(ctx, cacheInput(input, ctx.scope), async () => {
+  cached(ctx, cacheInput(input, ctx.scope), async (db) => {
     const now = ctx.clock.now()
     const tz = input.tz ?? ctx.orgTimezone
     const custom = customWindow(input)
     const { from, to, interval, starts } = volumeBuckets(input, now, tz)
-    const series = await volumeSeries(ctx.db, starts, to, scopeOf(ctx.scope.agentIds))
+    const series = await volumeSeries(db, starts, to, scopeOf(ctx.scope.agentIds))
     return {
       tz,
       period: custom ? 'custom' : (input.period ?? '24h'),

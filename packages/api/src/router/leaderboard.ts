@@ -66,14 +66,14 @@ async function ranked(
 const cached = cachedRead('leaderboard', leaderboardOutput, TTL_MS.leaderboard)
 
 export const leaderboard = readProcedure(leaderboardInput).query(({ ctx, input }) =>
-  cached(ctx, cacheInput(input, ctx.scope), async () => {
+  cached(ctx, cacheInput(input, ctx.scope), async (db) => {
     const now = ctx.clock.now()
     const tz = input.tz ?? ctx.orgTimezone
     const { current, previous, allTime } = leaderboardWindows(input, now, tz)
     const { agentIds, pseudonyms: hidden } = ctx.scope
     const [rows, prevRows] = await Promise.all([
-      ranked(ctx.db, current, agentIds, hidden?.idOf),
-      previous ? ranked(ctx.db, previous, agentIds, hidden?.idOf) : Promise.resolve([]),
+      ranked(db, current, agentIds, hidden?.idOf),
+      previous ? ranked(db, previous, agentIds, hidden?.idOf) : Promise.resolve([]),
     ])
     const offset = input.offset ?? 0
     const page = rows.slice(offset, offset + (input.limit ?? 50))
@@ -81,8 +81,8 @@ export const leaderboard = readProcedure(leaderboardInput).query(({ ctx, input }
     const week = lastDays(now, 7, tz)
     const [profiles, series] = await Promise.all([
       // Names and teams are not even loaded for hidden rows.
-      agentProfiles(ctx.db, hidden ? ids.filter((id) => !hidden.hides(id)) : ids),
-      conversionSeries(ctx.db, bucketStarts(week.from, week.to, 'day', tz, true), now, ids),
+      agentProfiles(db, hidden ? ids.filter((id) => !hidden.hides(id)) : ids),
+      conversionSeries(db, bucketStarts(week.from, week.to, 'day', tz, true), now, ids),
     ])
     const prevRank = new Map(prevRows.map((r, i) => [r.agentId, i + 1]))
     return {

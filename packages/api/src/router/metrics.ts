@@ -59,5 +59,5 @@ export async function computeMetrics(
 const cached = cachedRead('metrics', metricsOutput, TTL_MS.metrics)
 
 export const metrics = readProcedure(metricsInput).query(({ ctx, input }) =>
-  cached(ctx, cacheInput(input, ctx.scope), () => computeMetrics(ctx, input)),
+  cached(ctx, cacheInput(input, ctx.scope), (db) => computeMetrics({ ...ctx, db }, input)),
 )
