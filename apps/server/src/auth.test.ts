@@ -2,27 +2,17 @@ import {
   type ActivityMessage,
   type AppRouter,
   createVerifier,
-  FeedHub,
-  InProcessBus,
   type LeadEvent,
   signToken,
-  systemClock,
   type TokenClaims,
 } from '@leads/api'
-import type { DbClient } from '@leads/db'
 import { testDatabases } from '@leads/db/testing'
 import { createTRPCClient, createWSClient, httpBatchLink, wsLink } from '@trpc/client'
 import superjson from 'superjson'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import {
-  createServer,
-  DEV_TOKEN_PATH,
-  type LeadsServer,
-  type ServerOptions,
-  WS_UNAUTHORIZED,
-} from './server.js'
-import { bearer, refusedUpgrade, silent, TEST_SECRET, wsUrl } from './testing.js'
+import { DEV_TOKEN_PATH, type ServerOptions, WS_UNAUTHORIZED } from './server.js'
+import { bearer, refusedUpgrade, TEST_SECRET, testServers, wsUrl } from './testing.js'
 
 const SECRET = TEST_SECRET
 const OTHER_SECRET = 'another-secret-of-at-least-32-bytes-length'
@@ -46,30 +36,16 @@ function action(agentId = 'a1'): LeadEvent {
 }
 
 describe.each(testDatabases())('authentication on $kind', ({ open }) => {
-  let client: DbClient
-  let hub: FeedHub
   let url: string
   let tokens: Record<'admin' | 'agent' | 'ingest' | 'forged' | 'expired', string>
-  const servers: LeadsServer[] = []
-
-  async function start(extra: Partial<ServerOptions> = {}) {
-    const server = createServer({
-      deps: {
-        db: client.db,
-        clock: systemClock,
-        orgTimezone: 'UTC',
-        live: hub,
-        authRequired: true,
-        pseudonymKey: 'test-pseudonym-key',
-      },
+  const servers = testServers(open, {
+    options: () => ({
       verify: createVerifier({ jwtSecret: SECRET }),
       devTokens: { jwtSecret: SECRET, nodeEnv: 'test', issuer: undefined, audience: undefined },
-      logger: silent,
-      ...extra,
-    })
-    servers.push(server)
-    return { server, url: await server.listen() }
-  }
+    }),
+    deps: () => ({ authRequired: true, pseudonymKey: 'test-pseudonym-key' }),
+  })
+  const start = (extra: Partial<ServerOptions> = {}) => servers.start(extra)
 
   const get = (path: string, token?: string) =>
     fetch(`${url}${path}`, { headers: token ? bearer(token) : {} })
@@ -81,9 +57,6 @@ describe.each(testDatabases())('authentication on $kind', ({ open }) => {
     })
 
   beforeAll(async () => {
-    client = await open()
-    hub = new FeedHub(client.db, new InProcessBus())
-    await hub.start()
     tokens = {
       admin: await sign({ sub: 'boss', role: 'admin' }),
       agent: await sign({ sub: 'a1', role: 'agent' }),
@@ -91,16 +64,7 @@ describe.each(testDatabases())('authentication on $kind', ({ open }) => {
       forged: await signToken(OTHER_SECRET, { sub: 'boss', role: 'admin' }, '1h'),
       expired: await sign({ sub: 'a1', role: 'agent' }, 60, Date.now() - 3_600_000),
     }
-    url = (await start()).url
-  })
-  afterEach(async () => {
-    // Keep the first server (shared); close any started by a single test.
-    await Promise.all(servers.splice(1).map((s) => s.close()))
-  })
-  afterAll(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.close()))
-    await hub?.stop()
-    await client?.close()
+    url = (await servers.startShared()).url
   })
 
   it('refuses a REST read without a token, with a forged one and with an expired one (401 JSON)', async () => {

@@ -1,20 +1,12 @@
 import { connect } from 'node:net'
-import {
-  type AppRouter,
-  createVerifier,
-  FeedHub,
-  InProcessBus,
-  MAX_BATCH_BYTES,
-  systemClock,
-} from '@leads/api'
-import type { DbClient } from '@leads/db'
+import { type ApiDeps, type AppRouter, createVerifier, MAX_BATCH_BYTES } from '@leads/api'
 import { testDatabases } from '@leads/db/testing'
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client'
 import superjson from 'superjson'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { createMetrics } from './metrics.js'
-import { createServer, type LeadsServer, MAX_TRPC_BATCH, type ServerOptions } from './server.js'
+import { MAX_TRPC_BATCH, type ServerOptions } from './server.js'
 import {
   bearer,
   closed,
@@ -22,8 +14,8 @@ import {
   openSocket,
   refusedUpgrade,
   signTest,
-  silent,
   TEST_SECRET,
+  testServers,
   wsUrl,
 } from './testing.js'
 
@@ -31,35 +23,9 @@ const METRICS = '/api/analytics/metrics'
 const STREAM = '/api/analytics/activity-stream'
 
 describe.each(testDatabases())('hardening on $kind', ({ open, kind }) => {
-  let client: DbClient
-  let hub: FeedHub
-  const servers: LeadsServer[] = []
-
-  beforeAll(async () => {
-    client = await open()
-    hub = new FeedHub(client.db, new InProcessBus())
-    await hub.start()
-  })
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.close()))
-  })
-  afterAll(async () => {
-    await hub?.stop()
-    await client?.close()
-  })
-
-  async function start(
-    extra: Partial<ServerOptions> = {},
-    deps: Partial<ServerOptions['deps']> = {},
-  ) {
-    const server = createServer({
-      deps: { db: client.db, clock: systemClock, orgTimezone: 'UTC', live: hub, ...deps },
-      logger: silent,
-      ...extra,
-    })
-    servers.push(server)
-    return server.listen()
-  }
+  const servers = testServers(open)
+  const start = async (options?: Partial<ServerOptions>, deps?: Partial<ApiDeps>) =>
+    (await servers.start(options, deps)).url
 
   it('returns a request id on every answer: the client’s when sane, else a new UUID', async () => {
     const url = await start()
@@ -74,7 +40,7 @@ describe.each(testDatabases())('hardening on $kind', ({ open, kind }) => {
 
   it('serves Prometheus metrics: requests by route, ingest outcomes, cache, streams, pool', async () => {
     const metrics = createMetrics()
-    const pool = client.pool
+    const pool = servers.client.pool
     metrics.watch({
       pool: () =>
         pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },

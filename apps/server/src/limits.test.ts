@@ -3,20 +3,15 @@ import {
   type AppRouter,
   createRateLimits,
   createVerifier,
-  FeedHub,
   IngestGate,
-  InProcessBus,
   type RateLimitOptions,
-  systemClock,
 } from '@leads/api'
-import type { DbClient } from '@leads/db'
 import { testDatabases } from '@leads/db/testing'
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client'
 import { Redis } from 'ioredis'
 import superjson from 'superjson'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { createServer, type LeadsServer } from './server.js'
 import {
   bearer,
   closed,
@@ -24,8 +19,8 @@ import {
   openSocket,
   refusedUpgrade,
   signTest,
-  silent,
   TEST_SECRET,
+  testServers,
   wsUrl,
 } from './testing.js'
 
@@ -34,47 +29,25 @@ const STREAM = '/api/analytics/activity-stream'
 const REDIS_URL = process.env.REDIS_URL
 
 describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
-  let client: DbClient
-  let hub: FeedHub
-  const servers: LeadsServer[] = []
   const redisClients: Redis[] = []
-
-  beforeAll(async () => {
-    client = await open()
-    hub = new FeedHub(client.db, new InProcessBus())
-    await hub.start()
-  })
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.close()))
+  // Registered first, so it runs after the servers have closed.
+  afterEach(() => {
     for (const r of redisClients.splice(0)) r.disconnect()
   })
-  afterAll(async () => {
-    await hub?.stop()
-    await client?.close()
+  const servers = testServers(open, {
+    options: () => ({ verify: createVerifier({ jwtSecret: TEST_SECRET }) }),
+    deps: () => ({ authRequired: true }),
   })
 
   /** A server requiring tokens, with the given budgets (and any other dependency in `extra`). */
   async function start(limits: Partial<RateLimitOptions>, extra: Partial<ApiDeps> = {}) {
-    const server = createServer({
-      deps: {
-        db: client.db,
-        clock: systemClock,
-        orgTimezone: 'UTC',
-        live: hub,
-        authRequired: true,
-        limits: createRateLimits({
-          readPerMinute: 0,
-          ingestPerMinute: 0,
-          streamsPerCaller: 0,
-          ...limits,
-        }),
-        ...extra,
-      },
-      verify: createVerifier({ jwtSecret: TEST_SECRET }),
-      logger: silent,
+    const limited = createRateLimits({
+      readPerMinute: 0,
+      ingestPerMinute: 0,
+      streamsPerCaller: 0,
+      ...limits,
     })
-    servers.push(server)
-    return server.listen()
+    return (await servers.start({}, { limits: limited, ...extra })).url
   }
 
   const get = (url: string, path: string, token?: string) =>

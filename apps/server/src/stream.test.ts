@@ -2,14 +2,13 @@ import {
   type ActivityMessage,
   type AppRouter,
   FeedHub,
-  InProcessBus,
   type LeadEvent,
   PostgresBus,
   SLOW_CONSUMER_CODE,
   SLOW_CONSUMER_REASON,
   systemClock,
 } from '@leads/api'
-import { createDbClient, type DbClient } from '@leads/db'
+import { createDbClient } from '@leads/db'
 import { testDatabases } from '@leads/db/testing'
 import {
   createTRPCClient,
@@ -21,14 +20,13 @@ import {
 } from '@trpc/client'
 import { EventSource, type FetchLike } from 'eventsource'
 import pg from 'pg'
-import { pino } from 'pino'
 import superjson from 'superjson'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { createServer, type LeadsServer, type ServerOptions } from './server.js'
+import { silent, testServers } from './testing.js'
 
 const STREAM = '/api/analytics/activity-stream'
-const silent = pino({ level: 'silent' })
 /** Small bounds so a slow consumer shows up after a few hundred kilobytes, not megabytes. */
 const MAX_BUFFERED = 64 * 1024
 const HUB_BUFFER = 500
@@ -195,42 +193,17 @@ function expectStrictlyIncreasing(ids: string[]): void {
 }
 
 describe.each(testDatabases())('activity stream on $kind', ({ open }) => {
-  let client: DbClient
-  let hub: FeedHub
   let url: string
   let server: LeadsServer
-  const extra: LeadsServer[] = []
-
+  const servers = testServers(open, {
+    options: () => ({ activityStream: { maxBufferedBytes: MAX_BUFFERED } }),
+    hub: { maxBuffer: HUB_BUFFER },
+  })
   /** Another server over the same database and hub (for heartbeat and shutdown tests). */
-  async function startServer(opts: Partial<ServerOptions> = {}) {
-    const s = createServer({
-      deps: { db: client.db, clock: systemClock, orgTimezone: 'UTC', live: hub },
-      logger: silent,
-      activityStream: { maxBufferedBytes: MAX_BUFFERED },
-      ...opts,
-    })
-    extra.push(s)
-    return { server: s, url: await s.listen() }
-  }
+  const startServer = (opts: Partial<ServerOptions> = {}) => servers.start(opts)
 
   beforeAll(async () => {
-    client = await open()
-    hub = new FeedHub(client.db, new InProcessBus(), { maxBuffer: HUB_BUFFER })
-    await hub.start()
-    server = createServer({
-      deps: { db: client.db, clock: systemClock, orgTimezone: 'UTC', live: hub },
-      logger: silent,
-      activityStream: { maxBufferedBytes: MAX_BUFFERED },
-    })
-    url = await server.listen()
-  })
-  afterEach(async () => {
-    await Promise.all(extra.splice(0).map((s) => s.close()))
-  })
-  afterAll(async () => {
-    await server?.close()
-    await hub?.stop()
-    await client?.close()
+    ;({ server, url } = await servers.startShared())
   })
 
   it('pushes an event ingested over REST to a WebSocket client within a second', async () => {
@@ -272,7 +245,7 @@ describe.each(testDatabases())('activity stream on $kind', ({ open }) => {
 
   it('serves the SSE wire format: headers, retry, id/event/data and ping comments', async () => {
     const { url: pinging } = await startServer({ activityStream: { ssePingMs: 30 } })
-    const cursor = hub.lastSeq
+    const cursor = servers.hub.lastSeq
     const controller = new AbortController()
     const res = await fetch(`${pinging}${STREAM}?lastEventId=${cursor}`, {
       headers: { accept: 'text/event-stream' },
@@ -366,7 +339,7 @@ describe.each(testDatabases())('activity stream on $kind', ({ open }) => {
         name: 'N'.repeat(200),
       },
     ])
-    const cursor = hub.lastSeq
+    const cursor = servers.hub.lastSeq
     const slow = await openSocket(url, `?lastEventId=${cursor}`)
     const socket = (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket
     socket.pause()
@@ -452,7 +425,7 @@ describe.each(testDatabases())('activity stream on $kind', ({ open }) => {
       return { got, sub }
     }
     try {
-      const cursor = String(hub.lastSeq)
+      const cursor = String(servers.hub.lastSeq)
       const a = follow(overWs, cursor)
       const b = follow(overSse, cursor)
       const batch = [action(), action()]
@@ -522,9 +495,7 @@ describe.each(testDatabases())('activity stream on $kind', ({ open }) => {
   })
 
   it('answers 503 when this instance runs no live feed', async () => {
-    const { url: noLive } = await startServer({
-      deps: { db: client.db, clock: systemClock, orgTimezone: 'UTC' },
-    })
+    const { url: noLive } = await servers.start({}, { live: null })
     const res = await fetch(`${noLive}${STREAM}`)
     expect(res.status).toBe(503)
     expect((await refusedUpgrade(noLive, '')).status).toBe(503)

@@ -1,6 +1,16 @@
-import { signToken, type TokenClaims } from '@leads/api'
+import {
+  type ApiDeps,
+  FeedHub,
+  InProcessBus,
+  signToken,
+  systemClock,
+  type TokenClaims,
+} from '@leads/api'
+import type { DbClient } from '@leads/db'
 import { type Logger, pino } from 'pino'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import { WebSocket } from 'ws'
+import { createServer, type LeadsServer, type ServerOptions } from './server.js'
 
 // Helpers shared by this package's tests (never imported by the server itself).
 
@@ -73,4 +83,89 @@ export function deferred<T = void>() {
     resolve = r
   })
   return { promise, resolve }
+}
+
+export interface TestServers {
+  /** The block's own database (open from its `beforeAll` on). */
+  readonly client: DbClient
+  /** The live feed over it, shared by the block's servers. */
+  readonly hub: FeedHub
+  /** A server over the block's database and hub, closed after the test that started it. */
+  start(options?: Partial<ServerOptions>, deps?: Partial<ApiDeps>): Promise<StartedServer>
+  /** The same, for a `beforeAll`: closed after the whole block. */
+  startShared(options?: Partial<ServerOptions>, deps?: Partial<ApiDeps>): Promise<StartedServer>
+}
+
+export interface StartedServer {
+  server: LeadsServer
+  url: string
+}
+
+/**
+ * The servers of one `describe` block. Registers its hooks: a database of the block's own and a
+ * feed hub over it before the block, each test's servers closed after it, the rest after the
+ * block. `defaults` are every server's options, with their `deps` merged under a call's.
+ */
+export function testServers(
+  open: () => Promise<DbClient>,
+  defaults: {
+    options?: () => Omit<Partial<ServerOptions>, 'deps'>
+    deps?: () => Partial<ApiDeps>
+    hub?: { maxBuffer?: number }
+  } = {},
+): TestServers {
+  let client: DbClient | undefined
+  let hub: FeedHub | undefined
+  const perTest: LeadsServer[] = []
+  const shared: LeadsServer[] = []
+  const opened = () => {
+    if (!client || !hub) throw new Error('testServers: used before its beforeAll ran')
+    return { client, hub }
+  }
+
+  beforeAll(async () => {
+    client = await open()
+    hub = new FeedHub(client.db, new InProcessBus(), defaults.hub)
+    await hub.start()
+  })
+  afterEach(async () => {
+    await Promise.all(perTest.splice(0).map((s) => s.close()))
+  })
+  afterAll(async () => {
+    await Promise.all(shared.splice(0).map((s) => s.close()))
+    await hub?.stop()
+    await client?.close()
+  })
+
+  const startInto =
+    (list: LeadsServer[]) =>
+    async (options: Partial<ServerOptions> = {}, deps: Partial<ApiDeps> = {}) => {
+      const { client, hub } = opened()
+      const server = createServer({
+        logger: silent,
+        ...defaults.options?.(),
+        ...options,
+        deps: {
+          db: client.db,
+          clock: systemClock,
+          orgTimezone: 'UTC',
+          live: hub,
+          ...defaults.deps?.(),
+          ...deps,
+        },
+      })
+      list.push(server)
+      return { server, url: await server.listen() }
+    }
+
+  return {
+    get client() {
+      return opened().client
+    },
+    get hub() {
+      return opened().hub
+    },
+    start: startInto(perTest),
+    startShared: startInto(shared),
+  }
 }
