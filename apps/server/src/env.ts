@@ -8,6 +8,7 @@ import { z } from 'zod'
  * The repository root, found from this file rather than the working directory: turbo and pnpm
  * run the server from `apps/server`, a developer may run it from anywhere.
  */
+// From `src/env.ts` and from the bundle `dist/main.js` alike: both sit two folders below the root.
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 export const DEFAULT_DATA_DIR = resolve(REPO_ROOT, '.data', 'pglite')
 

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createDbClient, ensureUpcomingPartitions, ingestEvents, migrateToLatest } from '@leads/db'
 import { testDatabases } from '@leads/db/testing'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startServer } from './app.js'
+import { bundleServer } from './bundle.js'
 import { parseEnv } from './env.js'
 import type { LeadsServer } from './server.js'
 import { capturingLogger } from './testing.js'
@@ -31,9 +32,18 @@ function leadEvents(prefix: string, count: number) {
   }))
 }
 
-/** Starts `src/main.ts` (the production entry) on PGlite in `dataDir`; resolves with its URL. */
+/**
+ * The production bundle, as `pnpm build` makes it, in a folder of the tests' own at the same
+ * depth as `dist` (a concurrent `pnpm build` cannot swap it, and paths from the root still hold).
+ */
+const BUNDLE = join(SERVER_DIR, 'dist-test', 'main.js')
+beforeAll(async () => {
+  await bundleServer(join(SERVER_DIR, 'src', 'main.ts'), BUNDLE)
+}, 60_000)
+
+/** Starts the production bundle on PGlite in `dataDir`; resolves with its URL. */
 async function startProcess(dataDir: string): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const proc = spawn(process.execPath, [BUNDLE], {
     cwd: SERVER_DIR,
     env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', PORT: '0', DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'inherit'],

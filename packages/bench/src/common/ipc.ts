@@ -49,15 +49,16 @@ export interface Child<T extends Api> {
 
 /**
  * Forks `module` (e.g. `new URL('./server.ts', import.meta.url)`) under the same loader as this
- * process (tsx), with its stdout sent to our stderr so the final report on stdout stays clean.
+ * process (tsx), or as plain JavaScript with `loader: false` (a bundle), with its stdout sent to
+ * our stderr so the final report on stdout stays clean.
  */
 export async function spawnChild<T extends Api>(
   module: URL,
-  opts: { env?: NodeJS.ProcessEnv; execArgv?: string[] } = {},
+  opts: { env?: NodeJS.ProcessEnv; execArgv?: string[]; loader?: boolean } = {},
 ): Promise<Child<T>> {
   const child = fork(module, [], {
     env: opts.env ?? process.env,
-    execArgv: [...process.execArgv, ...(opts.execArgv ?? [])],
+    execArgv: [...(opts.loader === false ? [] : process.execArgv), ...(opts.execArgv ?? [])],
     stdio: ['ignore', 2, 2, 'ipc'],
   })
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()

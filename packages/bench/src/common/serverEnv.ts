@@ -1,4 +1,6 @@
 import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { bundleServer } from '@leads/server/src/bundle.js'
 import type { BenchDatabase } from './database.js'
 
 /**
@@ -28,4 +30,23 @@ export function measuredServerEnv(
     // Nothing to serve at `/`: the benchmarks need only the API.
     DASHBOARD_DIR: resolve(dbEnv.DATA_DIR, 'no-dashboard'),
   }
+}
+
+let bundled: Promise<URL> | undefined
+
+/**
+ * The measured server as production runs it: `ws/leads-server.ts` bundled the way `pnpm build`
+ * bundles the server, so it runs as plain JavaScript (spawn it with `loader: false`), without
+ * the tsx loader's thread and caches. Built once per run.
+ */
+export function measuredServerModule(): Promise<URL> {
+  bundled ??= (async () => {
+    const out = new URL('../../dist/leads-server.js', import.meta.url)
+    await bundleServer(
+      fileURLToPath(new URL('../ws/leads-server.ts', import.meta.url)),
+      fileURLToPath(out),
+    )
+    return out
+  })()
+  return bundled
 }

@@ -4,7 +4,7 @@ import { type BenchDatabase, createBenchDatabase } from '../common/database.js'
 import { IngestDriver } from '../common/ingest.js'
 import { type Child, spawnChild } from '../common/ipc.js'
 import { sampleProc } from '../common/proc.js'
-import { measuredServerEnv } from '../common/serverEnv.js'
+import { measuredServerEnv, measuredServerModule } from '../common/serverEnv.js'
 import type { LeadsServerApi } from '../ws/leads-server.js'
 import type { BaselineServerApi } from './baseline-server.js'
 import { type LoadResult, runLoad } from './cannon.js'
@@ -141,17 +141,18 @@ async function baselines(): Promise<void> {
   }
 }
 
-function startServer(
+async function startServer(
   cached: boolean,
   extraEnv: Record<string, string> = {},
 ): Promise<Child<LeadsServerApi>> {
-  return spawnChild<LeadsServerApi>(new URL('../ws/leads-server.ts', import.meta.url), {
+  return spawnChild<LeadsServerApi>(await measuredServerModule(), {
     env: {
       ...measuredServerEnv(db.env, opts.redisUrl),
       CACHE: cached ? 'on' : 'off',
       ...extraEnv,
     },
     execArgv: ['--expose-gc'],
+    loader: false,
   })
 }
 

@@ -5,7 +5,7 @@ import { createBenchDatabase } from '../common/database.js'
 import { IngestDriver } from '../common/ingest.js'
 import { spawnChild } from '../common/ipc.js'
 import { sampleProc } from '../common/proc.js'
-import { measuredServerEnv } from '../common/serverEnv.js'
+import { measuredServerEnv, measuredServerModule } from '../common/serverEnv.js'
 import type { LeadsServerApi } from './leads-server.js'
 import { parseOptions } from './options.js'
 import { type PhaseResult, type PhaseSpec, runPhase } from './phase.js'
@@ -67,12 +67,13 @@ if (oursPhases.length > 0) {
   const db = await createBenchDatabase(opts.databaseUrl)
   cleanups.add(db.drop)
   database = db.describe
-  const server = await spawnChild<LeadsServerApi>(new URL('./leads-server.ts', import.meta.url), {
+  const server = await spawnChild<LeadsServerApi>(await measuredServerModule(), {
     env: measuredServerEnv(db.env, opts.redisUrl),
     execArgv: [
       '--expose-gc',
       ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(opts.cpuProf)}`] : []),
     ],
+    loader: false,
   })
   try {
     const url = await server.call('url')
