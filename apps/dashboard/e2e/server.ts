@@ -40,8 +40,8 @@ export interface RunningServer {
 }
 
 /**
- * Starts `node --import tsx src/main.ts` in apps/server (what `pnpm start` runs after building
- * the dashboard) and resolves once `/readyz` answers 200.
+ * Starts `node --import tsx src/main.ts` in apps/server (the code `pnpm start` runs as a bundle,
+ * after building the dashboard) and resolves once `/readyz` answers 200.
  */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (!existsSync(`${DASHBOARD_DIST}index.html`)) {
