@@ -23,8 +23,6 @@ export interface RateLimitOptions {
   ingestPerMinute: number
   /** Streams (activity feeds, live metrics) one caller may hold open at once; 0 = no cap. */
   streamsPerCaller: number
-  /** How long a stream slot shared through Redis lives unless renewed (tests shorten it). */
-  streamLeaseMs?: number
   /** Budgets shared by every instance; absent → this process's memory. */
   redis?: Redis | null
   /** Prefix of the Redis keys, so several deployments can share one Redis. */
@@ -146,7 +144,6 @@ export function createRateLimits(opts: RateLimitOptions): RateLimits {
     cap: opts.streamsPerCaller,
     redis: opts.redis,
     keyPrefix: opts.keyPrefix ?? 'leads:rl',
-    leaseMs: opts.streamLeaseMs,
   })
 
   return {
