@@ -132,8 +132,8 @@ async function storeEvents(
   return stored
 }
 
-/** Applies the effect of newly stored events to every derived table. */
-export async function updateDerived(
+/** Applies the effect of newly stored events to every derived table (under the ingest lock). */
+async function updateDerived(
   trx: Transaction<Database>,
   stored: readonly StoredEvent[],
 ): Promise<void> {
