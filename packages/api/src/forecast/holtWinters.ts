@@ -23,6 +23,8 @@ export interface HwRun {
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length
+/** Root mean square of forecast errors: the σ of an interval. */
+const rms = (errors: readonly number[]) => Math.sqrt(mean(errors.map((e) => e * e)))
 
 /**
  * Runs the smoother over `y`: level from the first cycle's mean, trend from the change between
@@ -151,7 +153,7 @@ export function forecastDaily(y: readonly number[], horizon: number): Forecast {
   // A series the smoother cannot read better than "same weekday last week" gets that forecast:
   // served is whichever did better on the back-test's days.
   if (modelMape !== null && baselineMape !== null && baselineMape < modelMape) {
-    const naiveSigma = Math.sqrt(mean(actual.map((a, i) => (a - naive[i]!) ** 2)))
+    const naiveSigma = rms(actual.map((a, i) => a - naive[i]!))
     return {
       model: 'seasonal-naive',
       points: Array.from({ length: horizon }, (_, i) =>
@@ -164,7 +166,7 @@ export function forecastDaily(y: readonly number[], horizon: number): Forecast {
     days > 0
       ? actual.map((a, i) => a - predicted[i]!)
       : y.slice(PERIOD).map((a, i) => a - tested.fitted[PERIOD + i]!)
-  const sigma = Math.sqrt(mean(errors.map((e) => e * e)))
+  const sigma = rms(errors)
   const params = fitHoltWinters(y, PERIOD)
   const final = runHoltWinters(y, PERIOD, params)
   return {
