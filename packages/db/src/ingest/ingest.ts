@@ -339,37 +339,39 @@ export async function writeAgents(trx: Kysely<Database>, stored: readonly Stored
 }
 
 /**
- * Adds the deltas to the counter tables: one upsert per table with a column array per column
- * (`unnest`), since a batch spread over a month touches thousands of bucket rows, and a VALUES
- * list of that many rows costs more to build and parse than to apply.
+ * Adds the deltas to the counter tables: one upsert per table (`insertColumns`), since a batch
+ * spread over a month touches thousands of bucket rows. A bucket row already there gets the
+ * batch's delta added to each counter.
  */
 export async function writeCounters(trx: Kysely<Database>, deltas: Deltas) {
   const { agent, org } = deltas.columns()
-  const counters = sql.join(COUNTERS.map((c) => sql.ref(c)))
-  const arrays = (t: CounterColumns) =>
-    sql.join(
-      COUNTERS.map(
-        (c, i) => sql`${t.values[i]}::${sql.raw(c === 'response_ms' ? 'int8' : 'int4')}[]`,
-      ),
-    )
+  const counters = (t: CounterColumns) =>
+    COUNTERS.map((c, i) => [c, c === 'response_ms' ? 'int8' : 'int4', t.values[i]!] as const)
   const increment = (table: string) =>
-    sql.join(
+    sql`do update set ${sql.join(
       COUNTERS.map(
         (c) => sql`${sql.ref(c)} = ${sql.ref(`${table}.${c}`)} + ${sql.ref(`excluded.${c}`)}`,
       ),
-    )
+    )}`
   if (agent.grain.length > 0) {
-    await sql`
-      insert into agent_performance (grain, bucket_start, agent_id, ${counters})
-      select * from unnest(${agent.grain}::text[], ${agent.bucketStart}::timestamptz[], ${agent.agentId}::text[], ${arrays(agent)})
-      on conflict (grain, bucket_start, agent_id) do update set ${increment('agent_performance')}`.execute(
+    const rows = insertColumns('agent_performance', [
+      ['grain', 'text', agent.grain],
+      ['bucket_start', 'timestamptz', agent.bucketStart],
+      ['agent_id', 'text', agent.agentId],
+      ...counters(agent),
+    ])
+    await sql`${rows} on conflict (grain, bucket_start, agent_id) ${increment('agent_performance')}`.execute(
       trx,
     )
   }
   if (org.grain.length > 0) {
-    await sql`
-      insert into org_performance (grain, bucket_start, ${counters})
-      select * from unnest(${org.grain}::text[], ${org.bucketStart}::timestamptz[], ${arrays(org)})
-      on conflict (grain, bucket_start) do update set ${increment('org_performance')}`.execute(trx)
+    const rows = insertColumns('org_performance', [
+      ['grain', 'text', org.grain],
+      ['bucket_start', 'timestamptz', org.bucketStart],
+      ...counters(org),
+    ])
+    await sql`${rows} on conflict (grain, bucket_start) ${increment('org_performance')}`.execute(
+      trx,
+    )
   }
 }
