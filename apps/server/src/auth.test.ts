@@ -39,11 +39,11 @@ describe.each(testDatabases())('authentication on $kind', ({ open }) => {
   let url: string
   let tokens: Record<'admin' | 'agent' | 'ingest' | 'forged' | 'expired', string>
   const servers = testServers(open, {
-    options: () => ({
+    options: {
       verify: createVerifier({ jwtSecret: SECRET }),
       devTokens: { jwtSecret: SECRET, nodeEnv: 'test', issuer: undefined, audience: undefined },
-    }),
-    deps: () => ({ authRequired: true, pseudonymKey: 'test-pseudonym-key' }),
+    },
+    deps: { authRequired: true, pseudonymKey: 'test-pseudonym-key' },
   })
   const start = (extra: Partial<ServerOptions> = {}) => servers.start(extra)
 

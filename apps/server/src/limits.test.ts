@@ -35,8 +35,8 @@ describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
     for (const r of redisClients.splice(0)) r.disconnect()
   })
   const servers = testServers(open, {
-    options: () => ({ verify: createVerifier({ jwtSecret: TEST_SECRET }) }),
-    deps: () => ({ authRequired: true }),
+    options: { verify: createVerifier({ jwtSecret: TEST_SECRET }) },
+    deps: { authRequired: true },
   })
 
   /** A server requiring tokens, with the given budgets (and any other dependency in `extra`). */

@@ -196,7 +196,7 @@ describe.each(testDatabases())('activity stream on $kind', ({ open }) => {
   let url: string
   let server: LeadsServer
   const servers = testServers(open, {
-    options: () => ({ activityStream: { maxBufferedBytes: MAX_BUFFERED } }),
+    options: { activityStream: { maxBufferedBytes: MAX_BUFFERED } },
     hub: { maxBuffer: HUB_BUFFER },
   })
   /** Another server over the same database and hub (for heartbeat and shutdown tests). */

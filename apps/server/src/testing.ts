@@ -109,8 +109,8 @@ export interface StartedServer {
 export function testServers(
   open: () => Promise<DbClient>,
   defaults: {
-    options?: () => Omit<Partial<ServerOptions>, 'deps'>
-    deps?: () => Partial<ApiDeps>
+    options?: Omit<Partial<ServerOptions>, 'deps'>
+    deps?: Partial<ApiDeps>
     hub?: { maxBuffer?: number }
   } = {},
 ): TestServers {
@@ -143,14 +143,14 @@ export function testServers(
       const { client, hub } = opened()
       const server = createServer({
         logger: silent,
-        ...defaults.options?.(),
+        ...defaults.options,
         ...options,
         deps: {
           db: client.db,
           clock: systemClock,
           orgTimezone: 'UTC',
           live: hub,
-          ...defaults.deps?.(),
+          ...defaults.deps,
           ...deps,
         },
       })
