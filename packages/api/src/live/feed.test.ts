@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events'
 import type { LeadEvent } from '@leads/contract'
 import { testDatabases } from '@leads/db/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createInnerContext } from '../context.js'
 import { createCaller } from '../root.js'
 import { InProcessBus } from './bus.js'
@@ -121,6 +121,28 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     }
     expect(getEventListeners(aborter.signal, 'abort').length).toBeLessThanOrEqual(1)
     q.close()
+  })
+
+  it('hands an event to many subscribers in chunks, with turns of the event loop between', async () => {
+    const queues = Array.from({ length: 350 }, () => hub.subscribe())
+    const filled = () => queues.filter((q) => q.size > 0).length
+    // How far the fan-out had got at each turn of the event loop.
+    const seen: number[] = []
+    let watching = true
+    const watch = () => {
+      if (!watching) return
+      seen.push(filled())
+      setImmediate(watch)
+    }
+    watch()
+    try {
+      await caller.events.ingest([action('C1')])
+      await vi.waitFor(() => expect(filled()).toBe(queues.length))
+      expect(seen.some((n) => n > 0 && n < queues.length)).toBe(true)
+    } finally {
+      watching = false
+      for (const q of queues) q.close()
+    }
   })
 
   it('closes a subscriber that falls too far behind instead of buffering without bound', async () => {

@@ -111,17 +111,35 @@ export class FeedHub {
     const top = await lastCursor(this.db)
     while (this.cursor < top) {
       const items = await readFeed(this.db, this.cursor, PAGE, top)
-      for (const item of items) {
-        for (const q of this.subscribers) q.push(item)
-        this.stats.delivered += this.subscribers.size
-      }
+      await this.dispatch(items)
       changed = true
       // agent.upserted events are not activity but still move the cursor.
       this.cursor = items.length < PAGE ? top : items.at(-1)!.seq
     }
     if (changed) for (const l of this.changeListeners) l()
   }
+
+  /**
+   * Hands `items` to every subscriber, yielding to the event loop after each
+   * {@link DISPATCH_CHUNK} of them. What a subscriber does with its items (format, write) runs in
+   * the microtasks of the push; a thousand of them in one go would hold the loop for tens of
+   * milliseconds, and the next ingest's queries, waiting on that loop, with it.
+   */
+  private async dispatch(items: FeedItem[]): Promise<void> {
+    if (items.length === 0) return
+    let n = 0
+    // A Set visits what is added while it is iterated: a subscriber arriving during a pause gets
+    // these items too, and its stream drops any its replay already sent.
+    for (const q of this.subscribers) {
+      for (const item of items) q.push(item)
+      this.stats.delivered += items.length
+      if (++n % DISPATCH_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
 }
+
+/** Subscribers served between two turns of the event loop (see `FeedHub.dispatch`). */
+const DISPATCH_CHUNK = 100
 
 /** A subscriber's buffer: bounded so a slow consumer cannot grow server memory. */
 export class Queue {
