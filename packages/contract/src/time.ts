@@ -1,7 +1,7 @@
 import { z } from 'zod'
 
 /**
- * Zones already accepted. Asking `Intl` costs 0.1–0.3 ms (it builds a formatter), and every read
+ * Zones already accepted. Asking `Intl` builds a formatter (about 90 µs here), and every read
  * the dashboard sends names its zone. Bounded, since zone names are case-insensitive and a client
  * can spell one many ways; unknown names are never kept.
  */
