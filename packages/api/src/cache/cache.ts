@@ -1,3 +1,5 @@
+import { jsonOf } from './json.js'
+
 /**
  * A cache in front of the reads. Entries are keyed by a generation number that every ingest
  * bumps, so a read never serves data older than the last committed ingest (SPEC §5); TTLs only
@@ -64,7 +66,7 @@ export class MemoryCache implements ReadCache {
 
   async set(key: string, value: unknown, ttlMs: number): Promise<void> {
     // JSON is ASCII but for names and the like, so its length is close to its bytes.
-    const bytes = JSON.stringify(value)?.length ?? 0
+    const bytes = jsonOf(value)?.length ?? 0
     this.remove(key)
     // An answer larger than the whole budget is not held: it would evict everything else.
     if (bytes > this.maxBytes) return

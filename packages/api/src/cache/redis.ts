@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import { MemoryCache, type ReadCache } from './cache.js'
+import { jsonOf } from './json.js'
 
 const GEN_KEY = 'leads:cache:gen'
 const PREFIX = 'leads:cache:'
@@ -45,7 +46,7 @@ export class RedisCache implements ReadCache {
   async set(key: string, value: unknown, ttlMs: number): Promise<void> {
     await this.attempt(
       async () => {
-        await this.redis.set(PREFIX + key, JSON.stringify(value), 'PX', ttlMs)
+        await this.redis.set(PREFIX + key, jsonOf(value), 'PX', ttlMs)
       },
       () => this.fallback.set(key, value, ttlMs),
     )

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { jsonOf } from '../cache/json.js'
 import type { RestError } from './errors.js'
 
 /**
@@ -46,7 +47,7 @@ export function encodeJson(value: unknown): Encoded {
   const frozen = typeof value === 'object' && value !== null && Object.isFrozen(value)
   const known = frozen ? encodings.get(value) : undefined
   if (known) return known
-  const encoded = encode(JSON.stringify(value))
+  const encoded = encode(jsonOf(value))
   if (frozen) encodings.set(value, encoded)
   return encoded
 }

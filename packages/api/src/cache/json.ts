@@ -1,0 +1,18 @@
+const texts = new WeakMap<object, string>()
+
+/**
+ * `JSON.stringify(value)`, written once per frozen object. A computed answer is deep-frozen
+ * before it is cached (`cachedRead`), then measured by the memory cache, stored in Redis and sent
+ * as the REST body: one stringify serves all three.
+ */
+export function jsonOf(value: unknown): string {
+  if (typeof value !== 'object' || value === null || !Object.isFrozen(value)) {
+    return JSON.stringify(value)
+  }
+  let text = texts.get(value)
+  if (text === undefined) {
+    text = JSON.stringify(value)
+    texts.set(value, text)
+  }
+  return text
+}
