@@ -1,5 +1,9 @@
 const texts = new WeakMap<object, string>()
 
+/** An object that cannot change any more (answers are deep-frozen by `cachedRead`). */
+export const isFrozenObject = (value: unknown): value is object =>
+  typeof value === 'object' && value !== null && Object.isFrozen(value)
+
 /**
  * `JSON.stringify(value)`, written once per frozen object. A computed answer is deep-frozen
  * before it is cached (`cachedRead`), then measured by the memory cache, stored in Redis and sent
@@ -7,9 +11,7 @@ const texts = new WeakMap<object, string>()
  * (a weak map), so a cached answer holds its JSON beside it, as the REST encoding already did.
  */
 export function jsonOf(value: unknown): string {
-  if (typeof value !== 'object' || value === null || !Object.isFrozen(value)) {
-    return JSON.stringify(value)
-  }
+  if (!isFrozenObject(value)) return JSON.stringify(value)
   let text = texts.get(value)
   if (text === undefined) {
     text = JSON.stringify(value)

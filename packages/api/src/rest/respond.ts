@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { jsonOf } from '../cache/json.js'
+import { isFrozenObject, jsonOf } from '../cache/json.js'
 import type { RestError } from './errors.js'
 
 /**
@@ -44,7 +44,7 @@ const encodings = new WeakMap<object, Encoded>()
  * hash.
  */
 export function encodeJson(value: unknown): Encoded {
-  const frozen = typeof value === 'object' && value !== null && Object.isFrozen(value)
+  const frozen = isFrozenObject(value)
   const known = frozen ? encodings.get(value) : undefined
   if (known) return known
   const encoded = encode(jsonOf(value))
