@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { type Database, lastCursor } from '@leads/db'
 import type { Kysely } from 'kysely'
 import type { Bus } from './bus.js'
@@ -133,7 +134,7 @@ export class FeedHub {
     for (const q of this.subscribers) {
       for (const item of items) q.push(item)
       this.stats.delivered += items.length
-      if (++n % DISPATCH_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve))
+      if (++n % DISPATCH_CHUNK === 0) await nextTurn()
     }
   }
 }
