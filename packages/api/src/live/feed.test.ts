@@ -1,5 +1,6 @@
 import { getEventListeners } from 'node:events'
 import type { LeadEvent } from '@leads/contract'
+import { ingestEvents } from '@leads/db'
 import { testDatabases } from '@leads/db/testing'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createInnerContext } from '../context.js'
@@ -86,6 +87,33 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     }
   })
 
+  it("reads a local ingest's events in one query and ignores its own echo from the bus", async () => {
+    const queries: string[] = []
+    const watched = client.db.withPlugin({
+      transformQuery: ({ node }) => {
+        queries.push(node.kind)
+        return node
+      },
+      transformResult: async ({ result }) => result,
+    })
+    const ownHub = new FeedHub(watched, new InProcessBus())
+    await ownHub.start()
+    const q = ownHub.subscribe()
+    try {
+      queries.length = 0
+      const { stored } = await ingestEvents(client.db, [action('E1'), action('E2')])
+      // The in-process bus echoes the cursor back to this hub while its fetch runs.
+      await ownHub.published(stored.at(-1)!.seq)
+      expect((await q.take()).map((i) => i.seq)).toEqual(stored.map((e) => e.seq))
+      await new Promise((r) => setTimeout(r, 50))
+      // One page read; no query for the top cursor, none for the echo.
+      expect(queries).toEqual(['SelectQueryNode'])
+      expect(ownHub.lastSeq).toBe(stored.at(-1)!.seq)
+    } finally {
+      await ownHub.stop()
+    }
+  })
+
   it('delivers events ingested after subscribing, in cursor order', async () => {
     const sub = await caller.analytics.activity({})
     const got = take(sub as AsyncIterable<unknown>, 3)
@@ -120,7 +148,12 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
       expect(await taking).not.toHaveLength(0)
     }
     expect(getEventListeners(aborter.signal, 'abort').length).toBeLessThanOrEqual(1)
+    // An abort still ends a wait, and a closed queue leaves nothing on the signal.
+    const waiting = q.take(aborter.signal)
+    aborter.abort()
+    expect(await waiting).toEqual([])
     q.close()
+    expect(getEventListeners(aborter.signal, 'abort')).toHaveLength(0)
   })
 
   it('hands an event to many subscribers in chunks, with turns of the event loop between', async () => {
