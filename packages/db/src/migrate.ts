@@ -52,6 +52,25 @@ function partitionName(month: Date): string {
   return `lead_events_p${month.getUTCFullYear()}${String(month.getUTCMonth() + 1).padStart(2, '0')}`
 }
 
+/** The monthly partitions of `lead_events` that hold `instants`: name → first instant of the month. */
+export function partitionsFor(instants: Iterable<Date>): Map<string, Date> {
+  const months = new Map<string, Date>()
+  for (const t of instants) {
+    const m = monthStart(t)
+    months.set(partitionName(m), m)
+  }
+  return months
+}
+
+/** Creates the partition of `lead_events` for the month starting at `month` (see `partitionsFor`). */
+export async function createPartition(db: Kysely<Database>, month: Date): Promise<void> {
+  const next = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1))
+  await sql`create table if not exists ${sql.id(partitionName(month))} partition of lead_events
+    for values from (${sql.lit(month.toISOString())}) to (${sql.lit(next.toISOString())})`.execute(
+    db,
+  )
+}
+
 /**
  * Creates the monthly partitions of `lead_events` that hold `instants`, when missing. Checked
  * with to_regclass first: CREATE … PARTITION OF locks the parent even when the table exists.
@@ -60,19 +79,11 @@ export async function ensurePartitions(
   db: Kysely<Database>,
   instants: Iterable<Date>,
 ): Promise<void> {
-  const months = new Map<string, Date>()
-  for (const t of instants) {
-    const m = monthStart(t)
-    months.set(partitionName(m), m)
-  }
-  for (const [name, m] of months) {
+  for (const [name, month] of partitionsFor(instants)) {
     const { rows } = await sql<{
       exists: boolean
     }>`select to_regclass(${name}) is not null as exists`.execute(db)
-    if (rows[0]?.exists) continue
-    const next = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1))
-    await sql`create table if not exists ${sql.id(name)} partition of lead_events
-      for values from (${sql.lit(m.toISOString())}) to (${sql.lit(next.toISOString())})`.execute(db)
+    if (!rows[0]?.exists) await createPartition(db, month)
   }
 }
 

@@ -24,13 +24,25 @@ export function insertColumns<T extends keyof Database>(
 
 /** `on conflict (key) do update`, setting every other column to the incoming row's value. */
 export function replaceOnConflict<T extends keyof Database>(
-  key: keyof Database[T] & string,
+  key: (keyof Database[T] & string) | readonly (keyof Database[T] & string)[],
   columns: readonly Column<T>[],
 ): RawBuilder<unknown> {
+  const keys: readonly string[] = typeof key === 'string' ? [key] : key
   const set = columns
-    .filter(([name]) => name !== key)
+    .filter(([name]) => !keys.includes(name))
     .map(([name]) => sql`${sql.ref(name)} = ${sql.ref(`excluded.${name}`)}`)
-  return sql`on conflict (${sql.ref(key)}) do update set ${sql.join(set)}`
+  return sql`on conflict (${sql.join(keys.map((k) => sql.ref(k)))}) do update set ${sql.join(set)}`
+}
+
+/**
+ * Independent writes sent as one statement, each in a `with` clause: one round trip instead of
+ * one each (a small batch's ingest was about 18 of them). They all see the snapshot the
+ * statement starts with, so none may read what another writes, and no row may be written by
+ * two of them.
+ */
+export function together(writes: readonly RawBuilder<unknown>[]): RawBuilder<unknown> {
+  const clauses = writes.map((w, i) => sql`${sql.id(`w${i}`)} as (${w})`)
+  return sql`with ${sql.join(clauses)} select 1`
 }
 
 /** Instants travel as ISO text: both drivers then agree on the array literal. */

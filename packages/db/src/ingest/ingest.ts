@@ -1,8 +1,8 @@
 import type { IngestRejection, IngestResult } from '@leads/contract'
-import { type Kysely, sql, type Transaction } from 'kysely'
-import { ensurePartitions } from '../migrate.js'
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely'
+import { createPartition, partitionsFor } from '../migrate.js'
 import { COUNTERS, type Database } from '../schema.js'
-import { type Column, insertColumns, iso, replaceOnConflict } from './columns.js'
+import { type Column, insertColumns, iso, replaceOnConflict, together } from './columns.js'
 import { type CounterColumns, Deltas } from './deltas.js'
 import { deriveLead, type LeadEventFacts, type LeadFacts } from './derive.js'
 import { type NormalizedEvent, normalizeEvent } from './normalize.js'
@@ -52,34 +52,28 @@ export async function ingestEvents(
       'an event with this id was already received with different content; the stored event stands',
   })
 
+  if (candidates.length === 0) return { accepted: 0, duplicates: 0, rejected, stored: [] }
+
   const result = await db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${INGEST_LOCK})`.execute(trx)
-
-    const known = new Map<string, string>()
-    const ids = [...new Set(candidates.map((c) => c.event.id))]
-    for (const part of chunks(ids, 5_000)) {
-      const rows = await trx
-        .selectFrom('lead_event_ids')
-        .select(['event_id', 'fingerprint'])
-        .where('event_id', 'in', part)
-        .execute()
-      for (const r of rows) known.set(r.event_id, r.fingerprint)
-    }
+    const events = candidates.map((c) => c.event)
+    const known = await lookUp(trx, events)
+    for (const month of known.missingPartitions) await createPartition(trx, month)
 
     let duplicates = 0
     const fresh: NormalizedEvent[] = []
     const conflicts: IngestRejection[] = []
     for (const { index, event } of candidates) {
-      const seen = known.get(event.id)
+      const seen = known.fingerprints.get(event.id)
       if (seen === undefined) {
-        known.set(event.id, event.fingerprint)
+        known.fingerprints.set(event.id, event.fingerprint)
         fresh.push(event)
       } else if (seen === event.fingerprint) duplicates++
       else conflicts.push(conflict(index, event.id))
     }
 
-    const stored = await storeEvents(trx, fresh)
-    await updateDerived(trx, stored)
+    const stored = fresh.map((e, i) => ({ ...e, seq: known.firstSeq + i }))
+    await writeBatch(trx, stored, known.leads)
     return { duplicates, conflicts, stored }
   })
 
@@ -93,49 +87,64 @@ export async function ingestEvents(
   }
 }
 
-async function storeEvents(
-  trx: Transaction<Database>,
-  fresh: NormalizedEvent[],
-): Promise<StoredEvent[]> {
-  if (fresh.length === 0) return []
-  await ensurePartitions(
-    trx,
-    fresh.map((e) => e.occurredAt),
-  )
-  const { rows: seqs } = await sql<{ seq: number }>`
-    select nextval('lead_event_seq')::int8 as seq from generate_series(1, ${fresh.length}::int)`.execute(
-    trx,
-  )
-  const stored = fresh.map((e, i) => ({ ...e, seq: Number(seqs[i]!.seq) }))
-  const column = <T>(f: (e: StoredEvent) => T) => stored.map(f)
-  const seq = column((e) => e.seq)
-  const eventId = column((e) => e.id)
-  const occurredAt = column((e) => iso(e.occurredAt))
-  await insertColumns('lead_events', [
-    ['seq', 'int8', seq],
-    ['event_id', 'text', eventId],
-    ['type', 'text', column((e) => e.type)],
-    ['occurred_at', 'timestamptz', occurredAt],
-    ['lead_id', 'text', column((e) => e.leadId)],
-    ['agent_id', 'text', column((e) => e.agentId)],
-    ['status', 'text', column((e) => e.status)],
-    ['action', 'text', column((e) => e.action)],
-    ['source', 'text', column((e) => e.source)],
-    ['payload', 'jsonb', column((e) => JSON.stringify(e.payload))],
-  ]).execute(trx)
-  await insertColumns('lead_event_ids', [
-    ['event_id', 'text', eventId],
-    ['seq', 'int8', seq],
-    ['occurred_at', 'timestamptz', occurredAt],
-    ['fingerprint', 'text', column((e) => e.fingerprint)],
-  ]).execute(trx)
-  return stored
+/** What the database holds that a batch's writes depend on (see {@link lookUp}). */
+interface Known {
+  /** Stored event id → its fingerprint, for the ids in the batch. */
+  fingerprints: Map<string, string>
+  /** Leads of the batch with rows already, each with an instant none of its events precedes. */
+  leads: Map<string, Date>
+  /** Months whose partition of `lead_events` does not exist yet. */
+  missingPartitions: Date[]
+  /** The first of a block of cursors, one per event of the batch. */
+  firstSeq: number
 }
 
-/** Applies the effect of newly stored events to every derived table (under the ingest lock). */
-async function updateDerived(
+/**
+ * Everything the writes depend on, in one round trip: which ids are stored already, which leads
+ * have rows (a lead's row is written with its events, so a lead without one has nothing stored
+ * and is not read at all), which partitions are missing, and a block of consecutive cursors.
+ * Runs under the ingest lock: nobody else takes cursors meanwhile, so the block is contiguous
+ * and above every cursor committed. A block has one cursor per event in the batch; those of
+ * duplicates stay unused, so cursors increase strictly but not always by one.
+ */
+async function lookUp(trx: Transaction<Database>, events: readonly NormalizedEvent[]) {
+  const ids = [...new Set(events.map((e) => e.id))]
+  const leadIds = [...new Set(events.flatMap((e) => (e.leadId === null ? [] : [e.leadId])))]
+  const months = partitionsFor(events.map((e) => e.occurredAt))
+  const n = events.length
+  const { rows } = await sql<{
+    stored_ids: [string, string][] | null
+    stored_leads: [string, number | null][] | null
+    missing_partitions: string[] | null
+    first_seq: string | number
+  }>`
+    select
+      (select json_agg(json_build_array(event_id, fingerprint)) from lead_event_ids
+        where event_id = any(${ids}::text[])) as stored_ids,
+      (select json_agg(json_build_array(lead_id, extract(epoch from first_event_at) * 1000))
+        from leads where lead_id = any(${leadIds}::text[])) as stored_leads,
+      (select array_agg(name) from unnest(${[...months.keys()]}::text[]) as name
+        where to_regclass(name) is null) as missing_partitions,
+      setval('lead_event_seq', nextval('lead_event_seq') + ${n}::int8 - 1) - ${n}::int8 + 1
+        as first_seq`.execute(trx)
+  const row = rows[0]!
+  return {
+    fingerprints: new Map(row.stored_ids ?? []),
+    // A null first_event_at is a row from before the column existed, not backfilled: no bound.
+    leads: new Map((row.stored_leads ?? []).map(([id, ms]) => [id, new Date(ms ?? 0)])),
+    missingPartitions: (row.missing_partitions ?? []).map((name) => months.get(name)!),
+    firstSeq: Number(row.first_seq),
+  } satisfies Known
+}
+
+/**
+ * Stores newly accepted events and applies their effect to every derived table (under the
+ * ingest lock). Past reading the earlier events of the leads concerned, it is one statement.
+ */
+async function writeBatch(
   trx: Transaction<Database>,
   stored: readonly StoredEvent[],
+  knownLeads: ReadonlyMap<string, Date>,
 ): Promise<void> {
   if (stored.length === 0) return
   const deltas = new Deltas()
@@ -148,11 +157,13 @@ async function updateDerived(
     if (list === undefined) batch.set(e.leadId, [e])
     else list.push(e)
   }
-  // Cursors are taken under the ingest lock, so a lead's events before this batch are exactly
-  // those with a cursor below the batch's first.
-  const firstSeq = stored.reduce((m, e) => Math.min(m, e.seq), Number.MAX_SAFE_INTEGER)
-  const known = await storedLeads(trx, [...batch.keys()])
-  const earlier = await loadLeadEvents(trx, known, firstSeq)
+  const earliest = new Map<string, Date>()
+  for (const id of batch.keys()) {
+    const at = knownLeads.get(id)
+    if (at !== undefined) earliest.set(id, at)
+  }
+  // A lead's events before this batch are exactly those with a cursor below the batch's first.
+  const earlier = await loadLeadEvents(trx, earliest, stored[0]!.seq)
   const derived = new Map<string, LeadFacts>()
   for (const [leadId, events] of batch) {
     const before = earlier.get(leadId) ?? []
@@ -162,28 +173,41 @@ async function updateDerived(
     derived.set(leadId, after)
   }
 
-  await writeLeadRows(trx, derived)
-  await writeAgents(trx, stored)
-  await writeCounters(trx, deltas)
+  await together([
+    ...eventWrites(stored),
+    ...leadRowWrites([...derived]),
+    agentWrite(stored),
+    ...counterWrites(deltas),
+  ]).execute(trx)
+  await updateProfiles(trx, stored)
 }
 
-/**
- * The leads among `leadIds` with events stored before, each with an instant none of those
- * events precedes (its `first_event_at`). A lead's row is written in the same transaction as
- * its events, so a lead without one has nothing stored before and is not read at all.
- */
-async function storedLeads(trx: Kysely<Database>, leadIds: string[]): Promise<Map<string, Date>> {
-  const known = new Map<string, Date>()
-  for (const part of chunks(leadIds, 5_000)) {
-    const rows = await trx
-      .selectFrom('leads')
-      .select(['lead_id', 'first_event_at'])
-      .where('lead_id', 'in', part)
-      .execute()
-    // null only for rows written before the column existed and not backfilled: no bound.
-    for (const r of rows) known.set(r.lead_id, r.first_event_at ?? new Date(0))
-  }
-  return known
+/** The events and their idempotency keys. */
+function eventWrites(stored: readonly StoredEvent[]): RawBuilder<unknown>[] {
+  const column = <T>(f: (e: StoredEvent) => T) => stored.map(f)
+  const seq = column((e) => e.seq)
+  const eventId = column((e) => e.id)
+  const occurredAt = column((e) => iso(e.occurredAt))
+  return [
+    insertColumns('lead_events', [
+      ['seq', 'int8', seq],
+      ['event_id', 'text', eventId],
+      ['type', 'text', column((e) => e.type)],
+      ['occurred_at', 'timestamptz', occurredAt],
+      ['lead_id', 'text', column((e) => e.leadId)],
+      ['agent_id', 'text', column((e) => e.agentId)],
+      ['status', 'text', column((e) => e.status)],
+      ['action', 'text', column((e) => e.action)],
+      ['source', 'text', column((e) => e.source)],
+      ['payload', 'jsonb', column((e) => JSON.stringify(e.payload))],
+    ]),
+    insertColumns('lead_event_ids', [
+      ['event_id', 'text', eventId],
+      ['seq', 'int8', seq],
+      ['occurred_at', 'timestamptz', occurredAt],
+      ['fingerprint', 'text', column((e) => e.fingerprint)],
+    ]),
+  ]
 }
 
 /** First instant of the UTC month of `at`: the partition it falls in starts there. */
@@ -234,85 +258,89 @@ async function loadLeadEvents(
   return byLead
 }
 
+/** Writes derived per-lead rows, a statement per thousand leads (bounded statement size). */
 export async function writeLeadRows(trx: Kysely<Database>, derived: Map<string, LeadFacts>) {
-  const entries = [...derived.entries()]
-  for (const part of chunks(entries)) {
-    const ids = part.map(([id]) => id)
-    const column = <T>(f: (facts: LeadFacts) => T) => part.map(([, facts]) => f(facts))
-    const instant = (f: (facts: LeadFacts) => Date | null) => column((facts) => iso(f(facts)))
-    const createdAt = instant((f) => f.createdAt)
-    const firstAgentId = column((f) => f.firstAgentId)
-
-    const leads: Column<'leads'>[] = [
-      ['lead_id', 'text', ids],
-      ['created_at', 'timestamptz', createdAt],
-      ['first_agent_id', 'text', firstAgentId],
-      ['source', 'text', column((f) => f.source)],
-      ['owner_agent_id', 'text', column((f) => f.ownerAgentId)],
-      ['status', 'text', column((f) => f.status)],
-      ['status_at', 'timestamptz', instant((f) => f.statusAt)],
-      ['first_event_at', 'timestamptz', instant((f) => f.firstEventAt)],
-    ]
-    await sql`${insertColumns('leads', leads)} ${replaceOnConflict('lead_id', leads)}`.execute(trx)
-
-    const conversions: Column<'conversion_tracking'>[] = [
-      ['lead_id', 'text', ids],
-      ['created_at', 'timestamptz', createdAt],
-      ['first_agent_id', 'text', firstAgentId],
-      ['contacted_at', 'timestamptz', instant((f) => f.reached.contacted)],
-      ['qualified_at', 'timestamptz', instant((f) => f.reached.qualified)],
-      ['retained_at', 'timestamptz', instant((f) => f.reached.retained)],
-      ['completed_at', 'timestamptz', instant((f) => f.reached.completed)],
-      ['lost_at', 'timestamptz', instant((f) => f.lostAt)],
-      ['furthest_stage', 'text', column((f) => f.furthestStage)],
-      ['converted_by', 'text', column((f) => f.convertedBy)],
-    ]
-    await sql`${insertColumns('conversion_tracking', conversions)}
-      ${replaceOnConflict('lead_id', conversions)}`.execute(trx)
-
-    const responses: Column<'response_times'>[] = [
-      ['lead_id', 'text', ids],
-      ['created_at', 'timestamptz', createdAt],
-      ['first_response_at', 'timestamptz', instant((f) => f.firstResponse?.at ?? null)],
-      ['responder_agent_id', 'text', column((f) => f.firstResponse?.agentId ?? null)],
-      ['response_ms', 'int8', column((f) => f.responseMs)],
-    ]
-    await sql`${insertColumns('response_times', responses)}
-      ${replaceOnConflict('lead_id', responses)}`.execute(trx)
-
-    // A lead's assignments are rewritten whole: a late event can change every `prev_assigned_at`.
-    await trx.deleteFrom('lead_assignments').where('lead_id', 'in', ids).execute()
-    const assignments = part.flatMap(([leadId, f]) => f.assignments.map((a) => ({ leadId, ...a })))
-    for (const rows of chunks(assignments)) {
-      const pick = <T>(f: (a: (typeof rows)[number]) => T) => rows.map(f)
-      await insertColumns('lead_assignments', [
-        ['lead_id', 'text', pick((a) => a.leadId)],
-        ['agent_id', 'text', pick((a) => a.agentId)],
-        ['event_id', 'text', pick((a) => a.eventId)],
-        ['assigned_at', 'timestamptz', pick((a) => iso(a.at))],
-        ['prev_assigned_at', 'timestamptz', pick((a) => iso(a.prevAt))],
-      ]).execute(trx)
-    }
-  }
+  for (const part of chunks([...derived])) await together(leadRowWrites(part)).execute(trx)
 }
 
+/** The per-lead rows of `derived` (lead id, facts): leads, conversions, responses, assignments. */
+function leadRowWrites(derived: readonly (readonly [string, LeadFacts])[]): RawBuilder<unknown>[] {
+  const ids = derived.map(([id]) => id)
+  const column = <T>(f: (facts: LeadFacts) => T) => derived.map(([, facts]) => f(facts))
+  const instant = (f: (facts: LeadFacts) => Date | null) => column((facts) => iso(f(facts)))
+  const createdAt = instant((f) => f.createdAt)
+  const firstAgentId = column((f) => f.firstAgentId)
+
+  const leads: Column<'leads'>[] = [
+    ['lead_id', 'text', ids],
+    ['created_at', 'timestamptz', createdAt],
+    ['first_agent_id', 'text', firstAgentId],
+    ['source', 'text', column((f) => f.source)],
+    ['owner_agent_id', 'text', column((f) => f.ownerAgentId)],
+    ['status', 'text', column((f) => f.status)],
+    ['status_at', 'timestamptz', instant((f) => f.statusAt)],
+    ['first_event_at', 'timestamptz', instant((f) => f.firstEventAt)],
+  ]
+  const conversions: Column<'conversion_tracking'>[] = [
+    ['lead_id', 'text', ids],
+    ['created_at', 'timestamptz', createdAt],
+    ['first_agent_id', 'text', firstAgentId],
+    ['contacted_at', 'timestamptz', instant((f) => f.reached.contacted)],
+    ['qualified_at', 'timestamptz', instant((f) => f.reached.qualified)],
+    ['retained_at', 'timestamptz', instant((f) => f.reached.retained)],
+    ['completed_at', 'timestamptz', instant((f) => f.reached.completed)],
+    ['lost_at', 'timestamptz', instant((f) => f.lostAt)],
+    ['furthest_stage', 'text', column((f) => f.furthestStage)],
+    ['converted_by', 'text', column((f) => f.convertedBy)],
+  ]
+  const responses: Column<'response_times'>[] = [
+    ['lead_id', 'text', ids],
+    ['created_at', 'timestamptz', createdAt],
+    ['first_response_at', 'timestamptz', instant((f) => f.firstResponse?.at ?? null)],
+    ['responder_agent_id', 'text', column((f) => f.firstResponse?.agentId ?? null)],
+    ['response_ms', 'int8', column((f) => f.responseMs)],
+  ]
+  const all = derived.flatMap(([leadId, f]) => f.assignments.map((a) => ({ leadId, ...a })))
+  const pick = <T>(f: (a: (typeof all)[number]) => T) => all.map(f)
+  const assignedLead = pick((a) => a.leadId)
+  const assignedEvent = pick((a) => a.eventId)
+  const assignments: Column<'lead_assignments'>[] = [
+    ['lead_id', 'text', assignedLead],
+    ['event_id', 'text', assignedEvent],
+    ['agent_id', 'text', pick((a) => a.agentId)],
+    ['assigned_at', 'timestamptz', pick((a) => iso(a.at))],
+    ['prev_assigned_at', 'timestamptz', pick((a) => iso(a.prevAt))],
+  ]
+  return [
+    sql`${insertColumns('leads', leads)} ${replaceOnConflict('lead_id', leads)}`,
+    sql`${insertColumns('conversion_tracking', conversions)}
+      ${replaceOnConflict('lead_id', conversions)}`,
+    sql`${insertColumns('response_times', responses)} ${replaceOnConflict('lead_id', responses)}`,
+    // A lead's assignments are rewritten whole (a late event can change every
+    // `prev_assigned_at`): the current ones upserted, any others of these leads deleted.
+    sql`${insertColumns('lead_assignments', assignments)}
+      ${replaceOnConflict(['lead_id', 'event_id'], assignments)}`,
+    sql`delete from lead_assignments where lead_id = any(${ids}::text[])
+      and (lead_id, event_id) not in (
+        select * from unnest(${assignedLead}::text[], ${assignedEvent}::text[]))`,
+  ]
+}
+
+/** Registers agents seen for the first time, and applies agent profiles (`agent.upserted`). */
 export async function writeAgents(trx: Kysely<Database>, stored: readonly StoredEvent[]) {
+  await agentWrite(stored).execute(trx)
+  await updateProfiles(trx, stored)
+}
+
+/** Adds a row for each agent of `stored` not known yet (name and team come with a profile). */
+function agentWrite(stored: readonly StoredEvent[]): RawBuilder<unknown> {
   const seen = [...new Set(stored.flatMap((e) => (e.agentId === null ? [] : [e.agentId])))]
-  for (const part of chunks(seen)) {
-    await trx
-      .insertInto('agents')
-      .values(
-        part.map((agent_id) => ({
-          agent_id,
-          name: null,
-          team_id: null,
-          profile_at: null,
-          profile_event_id: null,
-        })),
-      )
-      .onConflict((oc) => oc.column('agent_id').doNothing())
-      .execute()
-  }
+  return sql`${insertColumns('agents', [['agent_id', 'text', seen]])}
+    on conflict (agent_id) do nothing`
+}
+
+/** Profiles update rows {@link agentWrite} may have just added, so they run after it. */
+async function updateProfiles(trx: Kysely<Database>, stored: readonly StoredEvent[]) {
   // Latest profile by event time wins, whatever order upserts arrive in.
   for (const e of stored) {
     if (e.payload.type !== 'agent.upserted') continue
@@ -339,11 +367,16 @@ export async function writeAgents(trx: Kysely<Database>, stored: readonly Stored
 }
 
 /**
- * Adds the deltas to the counter tables: one upsert per table (`insertColumns`), since a batch
+ * Adds the deltas to the counter tables, one upsert per table (`insertColumns`), since a batch
  * spread over a month touches thousands of bucket rows. A bucket row already there gets the
  * batch's delta added to each counter.
  */
 export async function writeCounters(trx: Kysely<Database>, deltas: Deltas) {
+  const writes = counterWrites(deltas)
+  if (writes.length > 0) await together(writes).execute(trx)
+}
+
+function counterWrites(deltas: Deltas): RawBuilder<unknown>[] {
   const { agent, org } = deltas.columns()
   const counters = (t: CounterColumns) =>
     COUNTERS.map((c, i) => [c, c === 'response_ms' ? 'int8' : 'int4', t.values[i]!] as const)
@@ -353,6 +386,7 @@ export async function writeCounters(trx: Kysely<Database>, deltas: Deltas) {
         (c) => sql`${sql.ref(c)} = ${sql.ref(`${table}.${c}`)} + ${sql.ref(`excluded.${c}`)}`,
       ),
     )}`
+  const writes: RawBuilder<unknown>[] = []
   if (agent.grain.length > 0) {
     const rows = insertColumns('agent_performance', [
       ['grain', 'text', agent.grain],
@@ -360,8 +394,8 @@ export async function writeCounters(trx: Kysely<Database>, deltas: Deltas) {
       ['agent_id', 'text', agent.agentId],
       ...counters(agent),
     ])
-    await sql`${rows} on conflict (grain, bucket_start, agent_id) ${increment('agent_performance')}`.execute(
-      trx,
+    writes.push(
+      sql`${rows} on conflict (grain, bucket_start, agent_id) ${increment('agent_performance')}`,
     )
   }
   if (org.grain.length > 0) {
@@ -370,8 +404,7 @@ export async function writeCounters(trx: Kysely<Database>, deltas: Deltas) {
       ['bucket_start', 'timestamptz', org.bucketStart],
       ...counters(org),
     ])
-    await sql`${rows} on conflict (grain, bucket_start) ${increment('org_performance')}`.execute(
-      trx,
-    )
+    writes.push(sql`${rows} on conflict (grain, bucket_start) ${increment('org_performance')}`)
   }
+  return writes
 }
