@@ -125,6 +125,40 @@ describe.each(testDatabases())('ingest on $kind', ({ open }) => {
     expect(await snapshotDerived(client.db)).toEqual(first)
   })
 
+  it('takes the same few statements for a batch of any size, and cursors that increase', async () => {
+    await reset()
+    const statements: string[] = []
+    const counted = client.db.withPlugin({
+      transformQuery: ({ node }) => {
+        statements.push(node.kind)
+        return node
+      },
+      transformResult: async ({ result }) => result,
+    })
+    const ingest = async (events: LeadEvent[]) => {
+      statements.length = 0
+      const r = await ingestEvents(counted, events, NOW)
+      return { statements: statements.length, seqs: r.stored.map((e) => e.seq) }
+    }
+    const leads = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => story(`${prefix}${i}`)).flat()
+    // The lock, the look-up, the month's new partition and the write (begin and commit are not
+    // queries to a plugin); then the partition is there.
+    const one = await ingest(story('N1').slice(0, 1))
+    expect(one.statements).toBe(4)
+    const many = await ingest(leads('M', 50))
+    expect(many.statements).toBe(3)
+    // Leads with rows already: their earlier events are read too.
+    const later = leads('M', 50).map((e) => ({ ...e, id: `${e.id}-late` }))
+    expect((await ingest(later)).statements).toBe(4)
+    // Within a batch, cursors follow the batch's order; every batch's are above the last one's.
+    const seqs = [...one.seqs, ...many.seqs]
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
+    expect(new Set(seqs).size).toBe(seqs.length)
+    expect(many.seqs.at(-1)! - many.seqs[0]!).toBe(many.seqs.length - 1)
+    expect(await reconcile(client.db)).toEqual([])
+  })
+
   it('the same batch posted 20 times concurrently is stored once', async () => {
     await reset()
     const batch = [...story('L1'), ...story('L2', 'a2'), ...story('L3')]
