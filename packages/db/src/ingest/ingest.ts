@@ -72,6 +72,9 @@ export async function ingestEvents(
       else conflicts.push(conflict(index, event.id))
     }
 
+    // Both count the batch's distinct ids not stored yet; a mismatch is a bug, not bad input.
+    if (fresh.length !== known.reserved)
+      throw new Error(`ingest: ${known.reserved} cursors reserved for ${fresh.length} new events`)
     const stored = fresh.map((e, i) => ({ ...e, seq: known.firstSeq + i }))
     await writeBatch(trx, stored, known.leads)
     return { duplicates, conflicts, stored }
@@ -95,45 +98,52 @@ interface Known {
   leads: Map<string, Date>
   /** Months whose partition of `lead_events` does not exist yet. */
   missingPartitions: Date[]
-  /** The first of a block of cursors, one per event of the batch. */
+  /** How many of the batch's distinct ids are new, and the first of as many cursors. */
+  reserved: number
   firstSeq: number
 }
 
 /**
  * Everything the writes depend on, in one round trip: which ids are stored already, which leads
  * have rows (a lead's row is written with its events, so a lead without one has nothing stored
- * and is not read at all), which partitions are missing, and a block of consecutive cursors.
- * Runs under the ingest lock: nobody else takes cursors meanwhile, so the block is contiguous
- * and above every cursor committed. A block has one cursor per event in the batch; those of
- * duplicates stay unused, so cursors increase strictly but not always by one.
+ * and is not read at all), which partitions are missing, and one cursor for each new id. Runs
+ * under the ingest lock: nobody else takes cursors meanwhile, so the cursors are consecutive and
+ * above every one committed.
  */
 async function lookUp(trx: Transaction<Database>, events: readonly NormalizedEvent[]) {
   const ids = [...new Set(events.map((e) => e.id))]
   const leadIds = [...new Set(events.flatMap((e) => (e.leadId === null ? [] : [e.leadId])))]
   const months = partitionsFor(events.map((e) => e.occurredAt))
-  const n = events.length
   const { rows } = await sql<{
     stored_ids: [string, string][] | null
     stored_leads: [string, number | null][] | null
     missing_partitions: string[] | null
-    first_seq: string | number
+    reserved: number
+    first_seq: number | null
   }>`
     select
-      (select json_agg(json_build_array(event_id, fingerprint)) from lead_event_ids
-        where event_id = any(${ids}::text[])) as stored_ids,
+      s.stored_ids,
       (select json_agg(json_build_array(lead_id, extract(epoch from first_event_at) * 1000))
         from leads where lead_id = any(${leadIds}::text[])) as stored_leads,
       (select array_agg(name) from unnest(${[...months.keys()]}::text[]) as name
         where to_regclass(name) is null) as missing_partitions,
-      setval('lead_event_seq', nextval('lead_event_seq') + ${n}::int8 - 1) - ${n}::int8 + 1
-        as first_seq`.execute(trx)
+      s.reserved,
+      case when s.reserved > 0
+        then setval('lead_event_seq', nextval('lead_event_seq') + s.reserved - 1) - s.reserved + 1
+      end as first_seq
+    from (
+      select json_agg(json_build_array(event_id, fingerprint)) as stored_ids,
+        ${ids.length}::int8 - count(*) as reserved
+      from lead_event_ids where event_id = any(${ids}::text[])
+    ) as s`.execute(trx)
   const row = rows[0]!
   return {
     fingerprints: new Map(row.stored_ids ?? []),
     // A null first_event_at is a row from before the column existed, not backfilled: no bound.
     leads: new Map((row.stored_leads ?? []).map(([id, ms]) => [id, new Date(ms ?? 0)])),
     missingPartitions: (row.missing_partitions ?? []).map((name) => months.get(name)!),
-    firstSeq: Number(row.first_seq),
+    reserved: Number(row.reserved),
+    firstSeq: Number(row.first_seq ?? 0),
   } satisfies Known
 }
 
