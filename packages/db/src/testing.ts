@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
+import type { Kysely } from 'kysely'
 import pg from 'pg'
 import { createDbClient, type DbClient, type DbKind } from './client.js'
 import { ensureUpcomingPartitions, migrateToLatest, SCHEMA_DDL_LOCK } from './migrate.js'
+import type { Database } from './schema.js'
 
 export interface TestDb {
   kind: DbKind
@@ -45,4 +47,20 @@ async function openTest(url: string | undefined, migrate: boolean): Promise<DbCl
       }
     },
   }
+}
+
+/**
+ * `db` with the kind of every query sent through it recorded in `kinds`, in order, for tests
+ * that count statements (`begin` and `commit` do not pass through plugins).
+ */
+export function recordingQueries(db: Kysely<Database>): { db: Kysely<Database>; kinds: string[] } {
+  const kinds: string[] = []
+  const recording = db.withPlugin({
+    transformQuery: ({ node }) => {
+      kinds.push(node.kind)
+      return node
+    },
+    transformResult: async ({ result }) => result,
+  })
+  return { db: recording, kinds }
 }

@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events'
 import type { LeadEvent } from '@leads/contract'
 import { ingestEvents } from '@leads/db'
-import { testDatabases } from '@leads/db/testing'
+import { recordingQueries, testDatabases } from '@leads/db/testing'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createInnerContext } from '../context.js'
 import { createCaller } from '../root.js'
@@ -88,14 +88,7 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
   })
 
   it("reads a local ingest's events in one query and ignores its own echo from the bus", async () => {
-    const queries: string[] = []
-    const watched = client.db.withPlugin({
-      transformQuery: ({ node }) => {
-        queries.push(node.kind)
-        return node
-      },
-      transformResult: async ({ result }) => result,
-    })
+    const { db: watched, kinds: queries } = recordingQueries(client.db)
     const ownHub = new FeedHub(watched, new InProcessBus())
     await ownHub.start()
     const q = ownHub.subscribe()

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DbClient } from '../client.js'
 import { migrateDownAll, migrateToLatest } from '../migrate.js'
 import { up as addHourGrain } from '../migrations/2026-11-25T1600_hour_grain.js'
-import { testDatabases } from '../testing.js'
+import { recordingQueries, testDatabases } from '../testing.js'
 import { ingestEvents } from './ingest.js'
 import { reconcile, snapshotDerived } from './rebuild.js'
 
@@ -127,14 +127,7 @@ describe.each(testDatabases())('ingest on $kind', ({ open }) => {
 
   it('takes the same few statements for a batch of any size, and gives cursors without gaps', async () => {
     await reset()
-    const statements: string[] = []
-    const counted = client.db.withPlugin({
-      transformQuery: ({ node }) => {
-        statements.push(node.kind)
-        return node
-      },
-      transformResult: async ({ result }) => result,
-    })
+    const { db: counted, kinds: statements } = recordingQueries(client.db)
     const ingest = async (events: LeadEvent[]) => {
       statements.length = 0
       const r = await ingestEvents(counted, events, NOW)
