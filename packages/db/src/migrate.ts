@@ -1,4 +1,11 @@
-import { type Kysely, type MigrationResultSet, Migrator, NO_MIGRATIONS, sql } from 'kysely'
+import {
+  type Kysely,
+  type MigrationResultSet,
+  Migrator,
+  NO_MIGRATIONS,
+  type RawBuilder,
+  sql,
+} from 'kysely'
 import { migrations } from './migrations/index.js'
 import type { Database } from './schema.js'
 
@@ -72,19 +79,26 @@ export async function createPartition(db: Kysely<Database>, month: Date): Promis
 }
 
 /**
- * Creates the monthly partitions of `lead_events` that hold `instants`, when missing. Checked
- * with to_regclass first: CREATE … PARTITION OF locks the parent even when the table exists.
+ * The names among `months` (see `partitionsFor`) whose partition does not exist, as an
+ * expression for a select list (null when none is missing). Checked with to_regclass rather than
+ * by creating: CREATE … PARTITION OF locks the parent even when the table exists.
  */
+export function missingPartitions(months: ReadonlyMap<string, Date>): RawBuilder<string[] | null> {
+  return sql`(select array_agg(name) from unnest(${[...months.keys()]}::text[]) as name
+    where to_regclass(name) is null)`
+}
+
+/** Creates the monthly partitions of `lead_events` that hold `instants`, when missing. */
 export async function ensurePartitions(
   db: Kysely<Database>,
   instants: Iterable<Date>,
 ): Promise<void> {
-  for (const [name, month] of partitionsFor(instants)) {
-    const { rows } = await sql<{
-      exists: boolean
-    }>`select to_regclass(${name}) is not null as exists`.execute(db)
-    if (!rows[0]?.exists) await createPartition(db, month)
-  }
+  const months = partitionsFor(instants)
+  if (months.size === 0) return
+  const { rows } = await sql<{
+    missing: string[] | null
+  }>`select ${missingPartitions(months)} as missing`.execute(db)
+  for (const name of rows[0]?.missing ?? []) await createPartition(db, months.get(name)!)
 }
 
 /** Keeps the current month and the next `ahead` months partitioned, so ingest rarely runs DDL. */

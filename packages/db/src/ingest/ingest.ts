@@ -1,6 +1,6 @@
 import type { IngestRejection, IngestResult } from '@leads/contract'
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely'
-import { createPartition, partitionsFor } from '../migrate.js'
+import { createPartition, missingPartitions, partitionsFor } from '../migrate.js'
 import { COUNTERS, type Database } from '../schema.js'
 import { type Column, insertColumns, iso, replaceOnConflict, together } from './columns.js'
 import { type CounterColumns, Deltas } from './deltas.js'
@@ -125,8 +125,7 @@ async function lookUp(trx: Transaction<Database>, events: readonly NormalizedEve
       s.stored_ids,
       (select json_agg(json_build_array(lead_id, extract(epoch from first_event_at) * 1000))
         from leads where lead_id = any(${leadIds}::text[])) as stored_leads,
-      (select array_agg(name) from unnest(${[...months.keys()]}::text[]) as name
-        where to_regclass(name) is null) as missing_partitions,
+      ${missingPartitions(months)} as missing_partitions,
       s.reserved,
       case when s.reserved > 0
         then setval('lead_event_seq', nextval('lead_event_seq') + s.reserved - 1) - s.reserved + 1
