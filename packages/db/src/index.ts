@@ -3,7 +3,12 @@ export * from './client.js'
 export { lastCursor } from './cursor.js'
 export { isDatabaseUnavailable } from './errors.js'
 export { compareEvents, deriveLead, type LeadFacts } from './ingest/derive.js'
-export { type IngestOutcome, ingestEvents, type StoredEvent } from './ingest/ingest.js'
+export {
+  type IngestOptions,
+  type IngestOutcome,
+  ingestEvents,
+  type StoredEvent,
+} from './ingest/ingest.js'
 export { MAX_CLOCK_SKEW_MS } from './ingest/normalize.js'
 export { rebuildDerived, reconcile, snapshotDerived } from './ingest/rebuild.js'
 export * from './migrate.js'

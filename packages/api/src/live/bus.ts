@@ -7,6 +7,11 @@ import type pg from 'pg'
  * cursor; subscribers read the events themselves, so a lost message costs latency, not data.
  */
 export interface Bus {
+  /**
+   * Set when the bus is Postgres NOTIFY on this channel: ingest then notifies inside its own
+   * transaction (`ingestEvents`' `notify`), delivered at commit, and nothing is published after.
+   */
+  readonly notifyChannel?: string
   publish(maxSeq: number): Promise<void>
   /** Resolves once listening; the returned function stops it. */
   subscribe(onMessage: (maxSeq: number) => void): Promise<() => Promise<void>>
@@ -31,10 +36,13 @@ export class InProcessBus implements Bus {
 export const CHANNEL = 'lead_events'
 
 /**
- * Postgres LISTEN/NOTIFY: a dedicated connection listens; publishing uses the pool. A dropped
- * listener reconnects with backoff and reports a catch-up message, so nothing is missed.
+ * Postgres LISTEN/NOTIFY: a dedicated connection listens. Ingest notifies in its transaction
+ * (`notifyChannel`); `publish` uses the pool, for a caller outside one. A dropped listener
+ * reconnects with backoff and reports a catch-up message, so nothing is missed.
  */
 export class PostgresBus implements Bus {
+  readonly notifyChannel = CHANNEL
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly connect: () => pg.Client,

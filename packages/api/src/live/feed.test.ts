@@ -107,6 +107,25 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     }
   })
 
+  it('a bus that cannot publish costs other instances the message, not the ingest', async () => {
+    // Stands in for a broker that is down: the buses here either cannot fail (in-process),
+    // catch their own errors (Redis) or notify inside the ingest's transaction (Postgres).
+    const down = new InProcessBus()
+    down.publish = () => Promise.reject(new Error('broker down'))
+    const errors: unknown[] = []
+    const ownHub = new FeedHub(client.db, down, { onError: (err) => errors.push(err) })
+    await ownHub.start()
+    const q = ownHub.subscribe()
+    try {
+      const { stored } = await ingestEvents(client.db, [action('B1')])
+      await expect(ownHub.published(stored[0]!.seq)).resolves.toBeUndefined()
+      expect((await q.take()).map((i) => i.seq)).toEqual([stored[0]!.seq])
+      expect(errors).toEqual([new Error('broker down')])
+    } finally {
+      await ownHub.stop()
+    }
+  })
+
   it('delivers events ingested after subscribing, in cursor order', async () => {
     const sub = await caller.analytics.activity({})
     const got = take(sub as AsyncIterable<unknown>, 3)

@@ -76,11 +76,21 @@ export class FeedHub {
     return this.cursor
   }
 
-  /** Called after a local ingest commits: tell every instance, and fetch now. */
+  /** Passed to `ingestEvents` as `notify`: the bus's channel when ingest announces itself. */
+  get notifyChannel(): string | undefined {
+    return this.bus.notifyChannel
+  }
+
+  /**
+   * Called after a local ingest commits: fetch now, and tell every other instance unless the
+   * ingest's own transaction did (`notifyChannel`). Never rejects: the events are stored, and a
+   * failed message costs other instances latency (they catch up on the next), not data.
+   */
   async published(maxSeq: number): Promise<void> {
     if (maxSeq <= this.cursor) return
     this.poke(maxSeq)
-    await this.bus.publish(maxSeq)
+    if (this.bus.notifyChannel !== undefined) return
+    await this.bus.publish(maxSeq).catch((err) => this.opts.onError?.(err))
   }
 
   /** Registers a listener for "data changed" (used by live metrics). */

@@ -38,11 +38,15 @@ export function replaceOnConflict<T extends keyof Database>(
  * Independent writes sent as one statement, each in a `with` clause: one round trip instead of
  * one each (a small batch's ingest was about 18 of them). They all see the snapshot the
  * statement starts with, so none may read what another writes, and no row may be written by
- * two of them.
+ * two of them. `last` is the statement's own query: a side effect such as `pg_notify` goes
+ * there, since a `with` clause that only reads is skipped unless something refers to it.
  */
-export function together(writes: readonly RawBuilder<unknown>[]): RawBuilder<unknown> {
+export function together(
+  writes: readonly RawBuilder<unknown>[],
+  last: RawBuilder<unknown> = sql`select 1`,
+): RawBuilder<unknown> {
   const clauses = writes.map((w, i) => sql`${sql.id(`w${i}`)} as (${w})`)
-  return sql`with ${sql.join(clauses)} select 1`
+  return sql`with ${sql.join(clauses)} ${last}`
 }
 
 /** Instants travel as ISO text: both drivers then agree on the array literal. */

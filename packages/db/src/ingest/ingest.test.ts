@@ -1,7 +1,8 @@
 import type { LeadEvent } from '@leads/contract'
 import fc from 'fast-check'
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { DbClient } from '../client.js'
 import { migrateDownAll, migrateToLatest } from '../migrate.js'
 import { up as addHourGrain } from '../migrations/2026-11-25T1600_hour_grain.js'
@@ -47,6 +48,16 @@ function story(lead: string, agent = 'a1'): LeadEvent[] {
       status: 'completed',
     },
   ]
+}
+
+/** Calls `onPayload` for each notification on `channel`, on a session of its own. */
+async function listen(client: DbClient, channel: string, onPayload: (payload: string) => void) {
+  if (client.pglite) return client.pglite.listen(channel, onPayload)
+  const listener = new pg.Client({ connectionString: process.env.DATABASE_URL })
+  await listener.connect()
+  listener.on('notification', (n) => onPayload(n.payload ?? ''))
+  await listener.query(`listen ${channel}`)
+  return () => listener.end()
 }
 
 describe.each(testDatabases())('ingest on $kind', ({ open }) => {
@@ -151,6 +162,26 @@ describe.each(testDatabases())('ingest on $kind', ({ open }) => {
     const seqs = [one, many, again, later].flatMap((r) => r.seqs)
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i))
     expect(await reconcile(client.db)).toEqual([])
+  })
+
+  it('announces what landed by NOTIFY at commit: the last cursor of each batch that stored something', async () => {
+    await reset()
+    const channel = `ingest_${Math.random().toString(36).slice(2, 10)}`
+    const heard: string[] = []
+    const stop = await listen(client, channel, (payload) => heard.push(payload))
+    try {
+      const first = await ingestEvents(client.db, story('A1'), NOW, { notify: channel })
+      const resent = await ingestEvents(client.db, story('A1'), NOW, { notify: channel })
+      const quiet = await ingestEvents(client.db, story('A2'), NOW)
+      const last = await ingestEvents(client.db, story('A3'), NOW, { notify: channel })
+      expect(resent.accepted).toBe(0)
+      expect(quiet.accepted).toBe(4)
+      await vi.waitFor(() => expect(heard).toHaveLength(2))
+      // Postgres delivers a session's notifications in commit order.
+      expect(heard).toEqual([first, last].map((r) => String(r.stored.at(-1)!.seq)))
+    } finally {
+      await stop()
+    }
   })
 
   it('the same batch posted 20 times concurrently is stored once', async () => {

@@ -26,6 +26,15 @@ export function* chunks<T>(items: readonly T[], size = CHUNK): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size)
 }
 
+export interface IngestOptions {
+  /**
+   * A channel to `pg_notify` with the batch's last cursor, from inside the ingest's own
+   * transaction: Postgres delivers it at commit and never for a batch that did not commit, so
+   * other instances learn of exactly what landed, and the caller has nothing left to publish.
+   */
+  notify?: string
+}
+
 /**
  * Ingests a batch: validates each element, stores new events once (idempotent on `id`), and
  * updates every derived table in the same transaction. Never throws for bad input: invalid
@@ -35,6 +44,7 @@ export async function ingestEvents(
   db: Kysely<Database>,
   batch: readonly unknown[],
   now: Date = new Date(),
+  opts: IngestOptions = {},
 ): Promise<IngestOutcome> {
   const rejected: IngestRejection[] = []
   const candidates: { index: number; event: NormalizedEvent }[] = []
@@ -76,7 +86,7 @@ export async function ingestEvents(
     if (fresh.length !== known.reserved)
       throw new Error(`ingest: ${known.reserved} cursors reserved for ${fresh.length} new events`)
     const stored = fresh.map((e, i) => ({ ...e, seq: known.firstSeq + i }))
-    await writeBatch(trx, stored, known.leads)
+    await writeBatch(trx, stored, known.leads, opts.notify)
     return { duplicates, conflicts, stored }
   })
 
@@ -154,6 +164,7 @@ async function writeBatch(
   trx: Transaction<Database>,
   stored: readonly StoredEvent[],
   knownLeads: ReadonlyMap<string, Date>,
+  notify: string | undefined,
 ): Promise<void> {
   if (stored.length === 0) return
   const deltas = new Deltas()
@@ -182,12 +193,16 @@ async function writeBatch(
     derived.set(leadId, after)
   }
 
-  await together([
-    ...eventWrites(stored),
-    ...leadRowWrites([...derived]),
-    agentWrite(stored),
-    ...counterWrites(deltas),
-  ]).execute(trx)
+  const top = String(stored.at(-1)!.seq)
+  await together(
+    [
+      ...eventWrites(stored),
+      ...leadRowWrites([...derived]),
+      agentWrite(stored),
+      ...counterWrites(deltas),
+    ],
+    notify === undefined ? undefined : sql`select pg_notify(${notify}, ${top})`,
+  ).execute(trx)
   await updateProfiles(trx, stored)
 }
 
