@@ -96,6 +96,28 @@ async function openReplica(env: Env, logger: Logger): Promise<DbClient | null> {
 }
 
 /**
+ * On Postgres, ingest's own connections. Ingest runs one batch at a time everywhere (an advisory
+ * lock, which `reconcile` also holds while it runs), so batches beyond the first would only wait
+ * on the lock while holding connections: up to `INGEST_MAX_IN_FLIGHT` of them, more than the main
+ * pool has, and the dashboard's reads would then wait for a connection until they failed (503).
+ * Here the batches wait in this pool's queue instead, and reads never wait for ingest's
+ * connections, nor ingest for theirs. null on PGlite (one connection in process).
+ */
+async function openIngestPool(env: Env, logger: Logger, client: DbClient) {
+  if (!env.DATABASE_URL || !client.pool) return null
+  return createDbClient({
+    ...postgres(env, env.DATABASE_URL, logger),
+    schema: client.schema,
+    poolSize: INGEST_POOL_SIZE,
+    // Waiting here replaces waiting on the lock, which had no limit but the statement timeout.
+    connectTimeoutMs: 30_000,
+  })
+}
+
+/** The batch holding the lock, and the next, ready to take it the moment it is released. */
+const INGEST_POOL_SIZE = 2
+
+/**
  * The process's live feed and read cache. One instance alone uses an in-process bus and memory;
  * on Postgres the instances hear each other through LISTEN/NOTIFY; with Redis, through its
  * pub/sub, and they share one cache.
@@ -211,6 +233,7 @@ export async function startServer(
 ): Promise<{ server: LeadsServer; url: string }> {
   const auth = setupAuth(env, logger)
   const replica = await openReplica(env, logger)
+  const ingestPool = await openIngestPool(env, logger, client)
   const { live, cache, redis, stop } = await startLive(env, logger, client)
   const metrics = createMetrics()
   const limits = createRateLimits({
@@ -228,6 +251,7 @@ export async function startServer(
   const server = createServer({
     deps: {
       db: client.db,
+      ingestDb: ingestPool?.db ?? null,
       readDb: replica?.db ?? null,
       clock: systemClock,
       orgTimezone: env.ORG_TIMEZONE,
@@ -254,6 +278,7 @@ export async function startServer(
     closeDb: async () => {
       await stop()
       await replica?.close()
+      await ingestPool?.close()
       await client.close()
     },
     ...opts,

@@ -4,16 +4,23 @@ import { request } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createDbClient, ensureUpcomingPartitions, ingestEvents, migrateToLatest } from '@leads/db'
+import {
+  createDbClient,
+  ensureUpcomingPartitions,
+  INGEST_LOCK,
+  ingestEvents,
+  migrateToLatest,
+} from '@leads/db'
 import { testDatabases } from '@leads/db/testing'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import pg from 'pg'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startServer } from './app.js'
 import { bundleServer } from './bundle.js'
 import { parseEnv } from './env.js'
 import type { LeadsServer } from './server.js'
 import { capturingLogger } from './testing.js'
 
-// The server as a process (SIGTERM) and the server next to a Redis that dies.
+// The server as a process (SIGTERM), next to a Redis that dies, with a replica, and its pools.
 
 const SERVER_DIR = new URL('..', import.meta.url).pathname
 const temps: string[] = []
@@ -256,5 +263,64 @@ describe.skipIf(!process.env.DATABASE_URL)('DATABASE_READ_URL', () => {
     expect(ingest.status).toBe(200)
     // The replica has not replayed that ingest: the read right after it goes to the primary.
     expect(await totalLeads()).toBe(5)
+  })
+})
+
+describe.skipIf(!process.env.DATABASE_URL)('ingest on connections of its own', () => {
+  let server: LeadsServer | undefined
+  afterAll(async () => {
+    await server?.close()
+  })
+
+  it('answers reads while a full gate of batches waits for the ingest lock, then stores them all', async () => {
+    const databaseUrl = process.env.DATABASE_URL ?? ''
+    const { open } = testDatabases().find((d) => d.kind === 'postgres')!
+    const primary = await open()
+    const env = parseEnv({ PORT: '0', DATABASE_URL: databaseUrl })
+    const started = await startServer(env, capturingLogger().logger, primary)
+    server = started.server
+    const read = () => fetch(`${started.url}/api/analytics/metrics`)
+    expect((await read()).status).toBe(200)
+
+    // Another instance's long batch holds the lock (same database: the lock is database-wide).
+    const other = new pg.Client({ connectionString: databaseUrl })
+    const watcher = new pg.Client({ connectionString: databaseUrl })
+    await other.connect()
+    await watcher.connect()
+    try {
+      await other.query('begin')
+      await other.query('select pg_advisory_xact_lock($1)', [INGEST_LOCK])
+      const batches = Array.from({ length: env.INGEST_MAX_IN_FLIGHT }, (_, i) =>
+        fetch(`${started.url}/api/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(leadEvents(`held-${i}`, 2)),
+        }),
+      )
+      // Let every batch reach the server and queue for the lock: at least two wait on it in
+      // Postgres (with one pool for all, ten would, and reads would get no connection).
+      await vi.waitFor(
+        async () => {
+          // Not on `other`: a transaction sees one snapshot of pg_stat_activity throughout.
+          const { rows } = await watcher.query<{ n: number }>(
+            `select count(*)::int as n from pg_stat_activity
+             where datname = current_database() and wait_event = 'advisory'`,
+          )
+          expect(rows[0]!.n).toBeGreaterThanOrEqual(2)
+        },
+        { timeout: 5_000 },
+      )
+      await new Promise((r) => setTimeout(r, 300))
+      const reads = await Promise.all([read(), read(), read()])
+      expect(reads.map((r) => r.status)).toEqual([200, 200, 200])
+      await other.query('commit')
+      const answers = await Promise.all(batches)
+      expect(answers.map((r) => r.status)).toEqual(batches.map(() => 200))
+    } finally {
+      await other.end()
+      await watcher.end()
+    }
+    const metrics = (await (await read()).json()) as { totalLeads: number }
+    expect(metrics.totalLeads).toBe(2 * env.INGEST_MAX_IN_FLIGHT)
   })
 })

@@ -38,6 +38,11 @@ export interface ApiDeps {
    * `db`, so a read right after an ingest sees it whatever the replication lag.
    */
   readDb?: Kysely<Database> | null
+  /**
+   * The same database as `db` through a few connections of its own, for ingest: batches waiting
+   * for the ingest lock do not take the connections reads need, nor reads ingest's. Absent → `db`.
+   */
+  ingestDb?: Kysely<Database> | null
   clock: Clock
   /** Zone used when a read does not name one (ORG_TIMEZONE). */
   orgTimezone: string

@@ -4,6 +4,7 @@ export { lastCursor } from './cursor.js'
 export { isDatabaseUnavailable } from './errors.js'
 export { compareEvents, deriveLead, type LeadFacts } from './ingest/derive.js'
 export {
+  INGEST_LOCK,
   type IngestOptions,
   type IngestOutcome,
   ingestEvents,

@@ -9,9 +9,14 @@ export const eventsRouter = {
     .input(ingestBatch)
     .output(ingestResult)
     .mutation(async ({ ctx, input }) => {
-      const { stored, ...summary } = await ingestEvents(ctx.db, input, new Date(ctx.clock.now()), {
-        notify: ctx.live?.notifyChannel,
-      })
+      const { stored, ...summary } = await ingestEvents(
+        ctx.ingestDb ?? ctx.db,
+        input,
+        new Date(ctx.clock.now()),
+        {
+          notify: ctx.live?.notifyChannel,
+        },
+      )
       ctx.observe?.ingested({
         accepted: summary.accepted,
         duplicates: summary.duplicates,
