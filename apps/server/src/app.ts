@@ -1,6 +1,7 @@
 import {
   type Bus,
   CursorGenerationCache,
+  channelOf,
   createRateLimits,
   createVerifier,
   FeedHub,
@@ -138,10 +139,15 @@ export async function startLive(env: Env, logger: Logger, client: DbClient) {
       ? new CursorGenerationCache(client.db, memory)
       : new MemoryCache(memory)
   const databaseUrl = env.DATABASE_URL
+  const announce = { channel: channelOf(client.schema), onError: warn }
   const bus: Bus = redis
-    ? new RedisBus(redis, warn)
+    ? new RedisBus(redis, announce)
     : client.pool && databaseUrl
-      ? new PostgresBus(client.pool, () => new pg.Client({ connectionString: databaseUrl }), warn)
+      ? new PostgresBus(
+          client.pool,
+          () => new pg.Client({ connectionString: databaseUrl }),
+          announce,
+        )
       : new InProcessBus()
   const hub = new FeedHub(client.db, bus, { onError: warn })
   await hub.start()

@@ -1,6 +1,7 @@
 import {
   type ActivityMessage,
   type AppRouter,
+  channelOf,
   FeedHub,
   type LeadEvent,
   PostgresBus,
@@ -513,7 +514,9 @@ describe.skipIf(!databaseUrl)('two instances on one Postgres', () => {
   /** One "instance": its own pool, LISTEN connection, hub and server, on `schema`. */
   async function instance(schema: string) {
     const db = await createDbClient({ databaseUrl, schema, poolSize: 2 })
-    const bus = new PostgresBus(db.pool!, () => new pg.Client({ connectionString: databaseUrl }))
+    const bus = new PostgresBus(db.pool!, () => new pg.Client({ connectionString: databaseUrl }), {
+      channel: channelOf(schema),
+    })
     const hub = new FeedHub(db.db, bus)
     await hub.start()
     const server = createServer({

@@ -23,7 +23,7 @@ export {
   type RateLimits,
 } from './limits/rateLimits.js'
 export { LimitRefusal } from './limits/refusal.js'
-export { type Bus, InProcessBus, PostgresBus, RedisBus } from './live/bus.js'
+export { type Bus, channelOf, InProcessBus, PostgresBus, RedisBus } from './live/bus.js'
 export {
   type ActivityEndpoint,
   type ActivityEndpointOptions,

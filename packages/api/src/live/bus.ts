@@ -33,7 +33,21 @@ export class InProcessBus implements Bus {
   }
 }
 
-export const CHANNEL = 'lead_events'
+/**
+ * The channel a schema's events are announced on. Instances on another schema of the same
+ * database or Redis (each test file has its own) must not hear them: a cursor from another
+ * sequence would move this instance's feed past events it has not sent yet.
+ */
+export function channelOf(schema: string): string {
+  // A channel name is an identifier: at most 63 bytes. Schema names are [a-z0-9_].
+  return schema === 'public' ? 'lead_events' : `lead_events_${schema}`.slice(0, 63)
+}
+
+interface BusOptions {
+  /** Default: `channelOf('public')`. */
+  channel?: string
+  onError?: (err: unknown) => void
+}
 
 /**
  * Postgres LISTEN/NOTIFY: a dedicated connection listens. Ingest notifies in its transaction
@@ -41,16 +55,20 @@ export const CHANNEL = 'lead_events'
  * reconnects with backoff and reports a catch-up message, so nothing is missed.
  */
 export class PostgresBus implements Bus {
-  readonly notifyChannel = CHANNEL
+  readonly notifyChannel: string
+  private readonly onError: (err: unknown) => void
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly connect: () => pg.Client,
-    private readonly onError: (err: unknown) => void = () => {},
-  ) {}
+    opts: BusOptions = {},
+  ) {
+    this.notifyChannel = opts.channel ?? channelOf('public')
+    this.onError = opts.onError ?? (() => {})
+  }
 
   async publish(maxSeq: number): Promise<void> {
-    await this.pool.query('select pg_notify($1, $2)', [CHANNEL, String(maxSeq)])
+    await this.pool.query('select pg_notify($1, $2)', [this.notifyChannel, String(maxSeq)])
   }
 
   async subscribe(onMessage: (maxSeq: number) => void) {
@@ -69,7 +87,7 @@ export class PostgresBus implements Bus {
       })
       try {
         await c.connect()
-        await c.query(`listen ${CHANNEL}`)
+        await c.query(`listen ${this.notifyChannel}`)
         client = c
         onMessage(0) // catch up on anything committed while not listening
       } catch (err) {
@@ -89,14 +107,20 @@ export class PostgresBus implements Bus {
 
 /** Redis pub/sub: one subscriber connection per process; ioredis reconnects by itself. */
 export class RedisBus implements Bus {
+  private readonly channel: string
+  private readonly onError: (err: unknown) => void
+
   constructor(
     private readonly redis: Redis,
-    private readonly onError: (err: unknown) => void = () => {},
-  ) {}
+    opts: BusOptions = {},
+  ) {
+    this.channel = opts.channel ?? channelOf('public')
+    this.onError = opts.onError ?? (() => {})
+  }
 
   async publish(maxSeq: number): Promise<void> {
     try {
-      await this.redis.publish(CHANNEL, String(maxSeq))
+      await this.redis.publish(this.channel, String(maxSeq))
     } catch (err) {
       // Other instances catch up on their next message or reconnect; local delivery is direct.
       this.onError(err)
@@ -112,7 +136,7 @@ export class RedisBus implements Bus {
     // The duplicate inherits `enableOfflineQueue: false`: a SUBSCRIBE sent before it has
     // connected fails at once, so a server started right after Redis sometimes crashed here.
     if (sub.status !== 'ready') await once(sub, 'ready', { signal: AbortSignal.timeout(10_000) })
-    await sub.subscribe(CHANNEL)
+    await sub.subscribe(this.channel)
     return async () => {
       sub.disconnect()
     }
