@@ -19,6 +19,7 @@ import {
   createDbClient,
   type DbClient,
   type DbOptions,
+  deploymentId,
   ensureUpcomingPartitions,
   migrateToLatest,
 } from '@leads/db'
@@ -130,24 +131,25 @@ export async function startLive(env: Env, logger: Logger, client: DbClient) {
     ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : null
   redis?.on('error', warn)
+  // Deployments sharing one Redis must share none of its keys or channels.
+  const namespace = redis ? `leads:${await deploymentId(client.db)}` : null
   // Without Redis, instances on one Postgres key their memory caches by the database's cursor,
   // so one's read right after another's ingest is never answered from before it.
   const memory = { maxBytes: env.CACHE_MAX_MB * 1024 * 1024 }
   const cache: ReadCache = redis
-    ? new RedisCache(redis, warn)
+    ? new RedisCache(redis, { namespace: `${namespace}`, onError: warn })
     : env.DATABASE_URL
       ? new CursorGenerationCache(client.db, memory)
       : new MemoryCache(memory)
   const databaseUrl = env.DATABASE_URL
-  const announce = { channel: channelOf(client.schema), onError: warn }
   const bus: Bus = redis
-    ? new RedisBus(redis, announce)
+    ? new RedisBus(redis, { channel: `${namespace}:events`, onError: warn })
     : client.pool && databaseUrl
-      ? new PostgresBus(
-          client.pool,
-          () => new pg.Client({ connectionString: databaseUrl }),
-          announce,
-        )
+      ? new PostgresBus(client.pool, () => new pg.Client({ connectionString: databaseUrl }), {
+          // NOTIFY reaches only sessions on the same database; the schema tells the rest apart.
+          channel: channelOf(client.schema),
+          onError: warn,
+        })
       : new InProcessBus()
   const hub = new FeedHub(client.db, bus, { onError: warn })
   await hub.start()
@@ -158,6 +160,7 @@ export async function startLive(env: Env, logger: Logger, client: DbClient) {
     live: hub,
     cache,
     redis,
+    namespace,
     stop: async () => {
       await hub.stop()
       redis?.disconnect()
@@ -240,13 +243,14 @@ export async function startServer(
   const auth = setupAuth(env, logger)
   const replica = await openReplica(env, logger)
   const ingestPool = await openIngestPool(env, logger, client)
-  const { live, cache, redis, stop } = await startLive(env, logger, client)
+  const { live, cache, redis, namespace, stop } = await startLive(env, logger, client)
   const metrics = createMetrics()
   const limits = createRateLimits({
     readPerMinute: env.RATE_LIMIT_PER_MINUTE,
     ingestPerMinute: env.INGEST_RATE_LIMIT_PER_MINUTE,
     streamsPerCaller: env.STREAM_LIMIT_PER_CALLER,
     redis,
+    keyPrefix: namespace ? `${namespace}:rl` : undefined,
     onLimited: (budget) => metrics.limited(budget),
   })
   const pool = client.pool

@@ -200,6 +200,68 @@ describe.skipIf(!process.env.REDIS_URL).each(testDatabases())(
   },
 )
 
+// Deployments share one Redis: the CI's (each test file's databases are deployments of their own).
+describe.skipIf(!process.env.REDIS_URL).each(testDatabases())(
+  'two deployments on one Redis, on $kind',
+  ({ open }) => {
+    const servers: LeadsServer[] = []
+    afterAll(async () => {
+      for (const s of servers) await s.close()
+    })
+
+    it("neither reads the other's cached figures nor hears its events", async () => {
+      const env = parseEnv({ PORT: '0', REDIS_URL: process.env.REDIS_URL })
+      const start = async () => {
+        const started = await startServer(env, capturingLogger().logger, await open())
+        servers.push(started.server)
+        return started.url
+      }
+      const [a, b] = [await start(), await start()]
+      const totalLeads = async (url: string) =>
+        ((await (await fetch(`${url}/api/analytics/metrics`)).json()) as { totalLeads: number })
+          .totalLeads
+      const ingest = async (url: string, prefix: string, count: number) =>
+        expect(
+          (
+            await fetch(`${url}/api/events`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(leadEvents(prefix, count)),
+            })
+          ).status,
+        ).toBe(200)
+
+      const feed = new AbortController()
+      const res = await fetch(`${b}/api/analytics/activity-stream`, {
+        headers: { accept: 'text/event-stream' },
+        signal: feed.signal,
+      })
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+      let received = ''
+      const heard = async (leadId: string) => {
+        while (!received.includes(`"leadId":"${leadId}"`)) {
+          const { value, done } = await reader.read()
+          if (done) throw new Error(`stream ended before ${leadId}`)
+          received += value
+        }
+      }
+      try {
+        await ingest(b, 'b-first', 1)
+        await heard('b-first-lead-0')
+        // A's cursors run ahead of B's: heard by B, they would move its feed past B's next event.
+        await ingest(a, 'a', 3)
+        expect(await totalLeads(a)).toBe(3)
+        expect(await totalLeads(b)).toBe(1)
+        await ingest(b, 'b-second', 1)
+        await heard('b-second-lead-0')
+        expect(received).not.toContain('"leadId":"a-lead-')
+      } finally {
+        feed.abort()
+      }
+    }, 15_000)
+  },
+)
+
 // A real second database stands in for the replica: same events and cursor, its data wiped, so
 // which database answered shows in the figures.
 const DERIVED_AND_RAW = [

@@ -1,6 +1,7 @@
 export * from './buckets.js'
 export * from './client.js'
 export { lastCursor } from './cursor.js'
+export { deploymentId } from './deployment.js'
 export { isDatabaseUnavailable } from './errors.js'
 export { compareEvents, deriveLead, type LeadFacts } from './ingest/derive.js'
 export {

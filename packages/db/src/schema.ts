@@ -149,6 +149,13 @@ export interface Database {
   lead_assignments: LeadAssignmentsTable
   agent_performance: AgentPerformanceTable
   org_performance: OrgPerformanceTable
+  deployment: DeploymentTable
+}
+
+/** One row: the database's random id (see `deploymentId`). */
+export interface DeploymentTable {
+  one: Generated<boolean>
+  id: Generated<string>
 }
 
 export type LeadEventRow = Selectable<LeadEventsTable>

@@ -20,7 +20,9 @@ if (redisUrl) {
     make: async () => {
       const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
       await redis.connect()
-      return { cache: new RedisCache(redis), close: async () => void redis.disconnect() }
+      // A namespace of its own: other test files share this Redis.
+      const cache = new RedisCache(redis, { namespace: `test:${process.pid}:${Date.now()}` })
+      return { cache, close: async () => void redis.disconnect() }
     },
   })
 }

@@ -2,9 +2,6 @@ import type { Redis } from 'ioredis'
 import { MemoryCache, type ReadCache } from './cache.js'
 import { jsonOf } from './json.js'
 
-const GEN_KEY = 'leads:cache:gen'
-const PREFIX = 'leads:cache:'
-
 /**
  * Shared cache for several instances, holding each answer's JSON. When Redis is unreachable every
  * call falls back to an in-process cache (reported through `onError`), so a Redis outage costs
@@ -15,10 +12,19 @@ export class RedisCache implements ReadCache {
   private readonly fallback = new MemoryCache()
   stats = { hits: 0, misses: 0 }
 
+  private readonly prefix: string
+  private readonly genKey: string
+  private readonly onError: (err: unknown) => void
+
   constructor(
     private readonly redis: Redis,
-    private readonly onError: (err: unknown) => void = () => {},
-  ) {}
+    /** `namespace`: the start of every key, one per deployment (default `leads`). */
+    opts: { namespace?: string; onError?: (err: unknown) => void } = {},
+  ) {
+    this.prefix = `${opts.namespace ?? 'leads'}:cache:`
+    this.genKey = `${this.prefix}gen`
+    this.onError = opts.onError ?? (() => {})
+  }
 
   private async attempt<T>(op: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
     if (this.redis.status !== 'ready') return fallback()
@@ -33,7 +39,7 @@ export class RedisCache implements ReadCache {
   async get(key: string): Promise<unknown> {
     const value = await this.attempt(
       async () => {
-        const json = await this.redis.get(PREFIX + key)
+        const json = await this.redis.get(this.prefix + key)
         return json === null ? undefined : (JSON.parse(json) as unknown)
       },
       () => this.fallback.get(key),
@@ -46,7 +52,7 @@ export class RedisCache implements ReadCache {
   async set(key: string, value: unknown, ttlMs: number): Promise<void> {
     await this.attempt(
       async () => {
-        await this.redis.set(PREFIX + key, jsonOf(value), 'PX', ttlMs)
+        await this.redis.set(this.prefix + key, jsonOf(value), 'PX', ttlMs)
       },
       () => this.fallback.set(key, value, ttlMs),
     )
@@ -54,7 +60,7 @@ export class RedisCache implements ReadCache {
 
   async generation(): Promise<number> {
     return this.attempt(
-      async () => Number((await this.redis.get(GEN_KEY)) ?? 0),
+      async () => Number((await this.redis.get(this.genKey)) ?? 0),
       () => this.fallback.generation(),
     )
   }
@@ -63,7 +69,7 @@ export class RedisCache implements ReadCache {
     await this.fallback.invalidate()
     await this.attempt(
       async () => {
-        await this.redis.incr(GEN_KEY)
+        await this.redis.incr(this.genKey)
       },
       async () => {},
     )
