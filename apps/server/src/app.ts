@@ -111,8 +111,8 @@ async function openIngestPool(env: Env, logger: Logger, client: DbClient) {
     ...postgres(env, env.DATABASE_URL, logger),
     schema: client.schema,
     poolSize: INGEST_POOL_SIZE,
-    // Waiting here replaces waiting on the lock, which had no limit but the statement timeout.
-    connectTimeoutMs: 30_000,
+    // Waiting here replaces waiting on the lock, which the statement timeout bounded (0: never).
+    connectTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
   })
 }
 

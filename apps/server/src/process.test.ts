@@ -4,14 +4,8 @@ import { request } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  createDbClient,
-  ensureUpcomingPartitions,
-  INGEST_LOCK,
-  ingestEvents,
-  migrateToLatest,
-} from '@leads/db'
-import { testDatabases } from '@leads/db/testing'
+import { createDbClient, ensureUpcomingPartitions, ingestEvents, migrateToLatest } from '@leads/db'
+import { holdIngestLock, testDatabases } from '@leads/db/testing'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startServer } from './app.js'
@@ -344,14 +338,12 @@ describe.skipIf(!process.env.DATABASE_URL)('ingest on connections of its own', (
     const read = () => fetch(`${started.url}/api/analytics/metrics`)
     expect((await read()).status).toBe(200)
 
-    // Another instance's long batch holds the lock (same database: the lock is database-wide).
-    const other = new pg.Client({ connectionString: databaseUrl })
+    // Another instance's long batch holds the lock (on this schema: each has its own).
+    const other = await createDbClient({ databaseUrl, schema: primary.schema, poolSize: 1 })
     const watcher = new pg.Client({ connectionString: databaseUrl })
-    await other.connect()
     await watcher.connect()
+    const release = await holdIngestLock(other.db)
     try {
-      await other.query('begin')
-      await other.query('select pg_advisory_xact_lock($1)', [INGEST_LOCK])
       const batches = Array.from({ length: env.INGEST_MAX_IN_FLIGHT }, (_, i) =>
         fetch(`${started.url}/api/events`, {
           method: 'POST',
@@ -363,7 +355,6 @@ describe.skipIf(!process.env.DATABASE_URL)('ingest on connections of its own', (
       // Postgres (with one pool for all, ten would, and reads would get no connection).
       await vi.waitFor(
         async () => {
-          // Not on `other`: a transaction sees one snapshot of pg_stat_activity throughout.
           const { rows } = await watcher.query<{ n: number }>(
             `select count(*)::int as n from pg_stat_activity
              where datname = current_database() and wait_event = 'advisory'`,
@@ -375,11 +366,12 @@ describe.skipIf(!process.env.DATABASE_URL)('ingest on connections of its own', (
       await new Promise((r) => setTimeout(r, 300))
       const reads = await Promise.all([read(), read(), read()])
       expect(reads.map((r) => r.status)).toEqual([200, 200, 200])
-      await other.query('commit')
+      await release()
       const answers = await Promise.all(batches)
       expect(answers.map((r) => r.status)).toEqual(batches.map(() => 200))
     } finally {
-      await other.end()
+      await release().catch(() => {})
+      await other.close()
       await watcher.end()
     }
     const metrics = (await (await read()).json()) as { totalLeads: number }

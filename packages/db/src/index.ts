@@ -5,10 +5,10 @@ export { deploymentId } from './deployment.js'
 export { isDatabaseUnavailable } from './errors.js'
 export { compareEvents, deriveLead, type LeadFacts } from './ingest/derive.js'
 export {
-  INGEST_LOCK,
   type IngestOptions,
   type IngestOutcome,
   ingestEvents,
+  lockIngest,
   type StoredEvent,
 } from './ingest/ingest.js'
 export { MAX_CLOCK_SKEW_MS } from './ingest/normalize.js'

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import pg from 'pg'
 import { createDbClient, type DbClient, type DbKind } from './client.js'
+import { lockIngest } from './ingest/ingest.js'
 import { ensureUpcomingPartitions, migrateToLatest, SCHEMA_DDL_LOCK } from './migrate.js'
 import type { Database } from './schema.js'
 
@@ -63,4 +64,28 @@ export function recordingQueries(db: Kysely<Database>): { db: Kysely<Database>; 
     transformResult: async ({ result }) => result,
   })
   return { db: recording, kinds }
+}
+
+/**
+ * Holds `db`'s ingest lock, as another instance's long batch would, until the returned function
+ * is called (it resolves once the holding transaction has ended).
+ */
+export async function holdIngestLock(db: Kysely<Database>): Promise<() => Promise<void>> {
+  let release = () => {}
+  const released = new Promise<void>((r) => {
+    release = r
+  })
+  let holding: Promise<void> = Promise.resolve()
+  await new Promise<void>((locked, failed) => {
+    holding = db.transaction().execute(async (trx) => {
+      await lockIngest(trx)
+      locked()
+      await released
+    })
+    holding.catch(failed)
+  })
+  return async () => {
+    release()
+    await holding
+  }
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { DbClient } from '../client.js'
 import { migrateDownAll, migrateToLatest } from '../migrate.js'
 import { up as addHourGrain } from '../migrations/2026-11-25T1600_hour_grain.js'
-import { recordingQueries, testDatabases } from '../testing.js'
+import { holdIngestLock, recordingQueries, testDatabases } from '../testing.js'
 import { ingestEvents } from './ingest.js'
 import { reconcile, snapshotDerived } from './rebuild.js'
 
@@ -406,4 +406,29 @@ describe.each(testDatabases())('ingest on $kind', ({ open }) => {
       { numRuns: 25 },
     )
   })
+})
+
+describe.runIf(testDatabases().some((d) => d.kind === 'postgres'))('the ingest lock', () => {
+  const postgres = testDatabases().find((d) => d.kind === 'postgres')!
+  it("is one per schema: a batch waits for its own schema's lock, not for another's", async () => {
+    const [a, b] = [await postgres.open(), await postgres.open()]
+    const release = await holdIngestLock(a.db)
+    try {
+      let waitedOn = false
+      const same = ingestEvents(a.db, story('W1'), NOW).then((r) => {
+        waitedOn = true
+        return r
+      })
+      // Another schema's batch goes through while this schema's lock is held.
+      expect((await ingestEvents(b.db, story('W2'), NOW)).accepted).toBe(4)
+      await new Promise((r) => setTimeout(r, 100))
+      expect(waitedOn).toBe(false)
+      await release()
+      expect((await same).accepted).toBe(4)
+    } finally {
+      await release()
+      await a.close()
+      await b.close()
+    }
+  }, 10_000)
 })

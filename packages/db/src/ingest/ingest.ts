@@ -18,7 +18,18 @@ export interface IngestOutcome extends IngestResult {
 }
 
 /** Serialises ingest so cursors commit in increasing order and derived deltas never race. */
-export const INGEST_LOCK = 4_242_001
+const INGEST_LOCK = 4_242_001
+
+/**
+ * Takes the ingest lock until the transaction ends. Advisory locks are database-wide, so each
+ * schema has a key of its own (`public` keeps the original one): deployments, or test files, on
+ * other schemas of the same database do not wait for each other's batches.
+ */
+export async function lockIngest(trx: Kysely<Database>): Promise<void> {
+  await sql`select pg_advisory_xact_lock(
+    case when current_schema() = 'public' then ${INGEST_LOCK}::int8
+    else hashtextextended(current_schema(), ${INGEST_LOCK}) end)`.execute(trx)
+}
 
 const CHUNK = 1_000
 
@@ -65,7 +76,7 @@ export async function ingestEvents(
   if (candidates.length === 0) return { accepted: 0, duplicates: 0, rejected, stored: [] }
 
   const result = await db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(${INGEST_LOCK})`.execute(trx)
+    await lockIngest(trx)
     const events = candidates.map((c) => c.event)
     const known = await lookUp(trx, events)
     for (const month of known.missingPartitions) await createPartition(trx, month)

@@ -4,7 +4,7 @@ import type { Database } from '../schema.js'
 import { Deltas } from './deltas.js'
 import { deriveLead, type LeadEventFacts, type LeadFacts } from './derive.js'
 import {
-  INGEST_LOCK,
+  lockIngest,
   type StoredEvent,
   writeAgents,
   writeCounters,
@@ -175,7 +175,7 @@ export async function reconcile(db: Kysely<Database>): Promise<string[]> {
   await db
     .transaction()
     .execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(${INGEST_LOCK})`.execute(trx)
+      await lockIngest(trx)
       const before = await snapshotDerived(trx)
       await rebuildDerived(trx)
       const rebuilt = await snapshotDerived(trx)
