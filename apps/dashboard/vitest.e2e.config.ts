@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['e2e/**/*.test.ts'],
+    globalSetup: ['e2e/bundle.setup.ts'],
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 90_000,

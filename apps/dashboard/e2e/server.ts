@@ -8,6 +8,25 @@ import { fileURLToPath } from 'node:url'
 const SERVER_DIR = fileURLToPath(new URL('../../server/', import.meta.url))
 const DB_DIR = fileURLToPath(new URL('../../../packages/db/', import.meta.url))
 export const DASHBOARD_DIST = fileURLToPath(new URL('../dist/', import.meta.url))
+/** The production bundle `pnpm start` runs, built for these tests by `bundle.setup.ts`. */
+export const SERVER_BUNDLE = 'dist-e2e/main.js'
+
+/** Bundles the server as `pnpm build` does (apps/server `src/build.ts`), into {@link SERVER_BUNDLE}. */
+export async function bundleServer(): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/build.ts', SERVER_BUNDLE], {
+    cwd: SERVER_DIR,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  const [code] = (await once(child, 'exit')) as [number | null]
+  if (code !== 0) throw new Error(`bundling the server failed (exit ${code}):\n${output}`)
+}
 
 /** A port nobody listens on now; the server is then started on it (and restarted on the same one). */
 export async function freePort(): Promise<number> {
@@ -40,8 +59,8 @@ export interface RunningServer {
 }
 
 /**
- * Starts `node --import tsx src/main.ts` in apps/server (the code `pnpm start` runs as a bundle,
- * after building the dashboard) and resolves once `/readyz` answers 200.
+ * Starts the production bundle in apps/server (`node dist-e2e/main.js`, as `pnpm start` runs
+ * `dist/main.js` after building the dashboard) and resolves once `/readyz` answers 200.
  */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (!existsSync(`${DASHBOARD_DIST}index.html`)) {
@@ -49,7 +68,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       `no dashboard build in ${DASHBOARD_DIST}: run \`pnpm --filter @leads/dashboard build\` first`,
     )
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  if (!existsSync(`${SERVER_DIR}${SERVER_BUNDLE}`)) {
+    throw new Error(`no server bundle at ${SERVER_DIR}${SERVER_BUNDLE}: bundle.setup.ts makes it`)
+  }
+  const child = spawn(process.execPath, [SERVER_BUNDLE], {
     cwd: SERVER_DIR,
     env: {
       ...process.env,
