@@ -27,7 +27,7 @@ import { Redis } from 'ioredis'
 import pg from 'pg'
 import { type Logger, pino } from 'pino'
 import { authEnabled, type Env, pseudonymKeyOf } from './env.js'
-import { createMetrics } from './metrics.js'
+import { createMetrics, poolCounts } from './metrics.js'
 import { createServer, type LeadsServer } from './server.js'
 import { createStaticHandler } from './static.js'
 
@@ -253,10 +253,8 @@ export async function startServer(
     keyPrefix: namespace ? `${namespace}:rl` : undefined,
     onLimited: (budget) => metrics.limited(budget),
   })
-  const pool = client.pool
   metrics.watch({
-    pool: () =>
-      pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+    pools: () => ({ main: poolCounts(client.pool), ingest: poolCounts(ingestPool?.pool ?? null) }),
   })
   const server = createServer({
     deps: {

@@ -5,7 +5,7 @@ import { createTRPCClient, createWSClient, wsLink } from '@trpc/client'
 import superjson from 'superjson'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { createMetrics } from './metrics.js'
+import { createMetrics, poolCounts } from './metrics.js'
 import { MAX_TRPC_BATCH, type ServerOptions } from './server.js'
 import {
   bearer,
@@ -40,11 +40,7 @@ describe.each(testDatabases())('hardening on $kind', ({ open, kind }) => {
 
   it('serves Prometheus metrics: requests by route, ingest outcomes, cache, streams, pool', async () => {
     const metrics = createMetrics()
-    const pool = servers.client.pool
-    metrics.watch({
-      pool: () =>
-        pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
-    })
+    metrics.watch({ pools: () => ({ main: poolCounts(servers.client.pool) }) })
     const { MemoryCache } = await import('@leads/api')
     const url = await start({ metrics }, { cache: new MemoryCache(), observe: metrics.observer })
     const at = new Date(Date.now() - 60_000).toISOString()
@@ -85,7 +81,7 @@ describe.each(testDatabases())('hardening on $kind', ({ open, kind }) => {
     expect(text).toContain('leads_open_streams{transport="websocket"} 1')
     expect(text).toContain('process_resident_memory_bytes')
     if (kind === 'postgres')
-      expect(text).toMatch(/leads_db_pool_connections\{state="total"\} [1-9]/)
+      expect(text).toMatch(/leads_db_pool_connections\{pool="main",state="total"\} [1-9]/)
     ws.close()
   })
 

@@ -1,4 +1,5 @@
 import type { ApiObserver, Budget } from '@leads/api'
+import type pg from 'pg'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
 /** Open streams by transport, read when Prometheus scrapes. */
@@ -17,6 +18,14 @@ export interface PoolCounts {
   waiting: number
 }
 
+/** A pool's counts now; null for none (PGlite). */
+export function poolCounts(pool: pg.Pool | null): PoolCounts | null {
+  return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }
+}
+
+/** The server's Postgres pools: `main` for reads and the rest, `ingest` for ingest alone. */
+export type PoolName = 'main' | 'ingest'
+
 export interface ServerMetrics {
   registry: Registry
   /** The procedures' hooks (ingest counts, cache lookups). */
@@ -28,7 +37,10 @@ export interface ServerMetrics {
   request(method: string, route: string, status: number, seconds: number | null): void
   limited(budget: Budget | 'streams'): void
   /** Sources read at scrape time. */
-  watch(sources: { streams?: () => StreamCounts; pool?: () => PoolCounts | null }): void
+  watch(sources: {
+    streams?: () => StreamCounts
+    pools?: () => Partial<Record<PoolName, PoolCounts | null>>
+  }): void
 }
 
 /**
@@ -73,7 +85,7 @@ export function createMetrics(): ServerMetrics {
   })
 
   let streams: (() => StreamCounts) | undefined
-  let pool: (() => PoolCounts | null) | undefined
+  let pools: (() => Partial<Record<PoolName, PoolCounts | null>>) | undefined
   new Gauge({
     name: 'leads_open_streams',
     help: 'Open live connections, by transport',
@@ -98,15 +110,16 @@ export function createMetrics(): ServerMetrics {
   })
   new Gauge({
     name: 'leads_db_pool_connections',
-    help: 'Postgres pool connections, by state (total, idle, waiting clients)',
-    labelNames: ['state'] as const,
+    help: 'Postgres pool connections, by pool (main, ingest) and state (total, idle, waiting clients)',
+    labelNames: ['pool', 'state'] as const,
     registers: [registry],
     collect() {
-      const p = pool?.()
-      if (!p) return
-      this.set({ state: 'total' }, p.total)
-      this.set({ state: 'idle' }, p.idle)
-      this.set({ state: 'waiting' }, p.waiting)
+      for (const [name, p] of Object.entries(pools?.() ?? {})) {
+        if (!p) continue
+        this.set({ pool: name, state: 'total' }, p.total)
+        this.set({ pool: name, state: 'idle' }, p.idle)
+        this.set({ pool: name, state: 'waiting' }, p.waiting)
+      }
     },
   })
 
@@ -127,7 +140,7 @@ export function createMetrics(): ServerMetrics {
     limited: (budget) => limited.inc({ budget }),
     watch(sources) {
       streams = sources.streams ?? streams
-      pool = sources.pool ?? pool
+      pools = sources.pools ?? pools
     },
   }
 }

@@ -366,6 +366,9 @@ describe.skipIf(!process.env.DATABASE_URL)('ingest on connections of its own', (
       await new Promise((r) => setTimeout(r, 300))
       const reads = await Promise.all([read(), read(), read()])
       expect(reads.map((r) => r.status)).toEqual([200, 200, 200])
+      // Operators see the queue: batches waiting for one of ingest's connections.
+      const scraped = await (await fetch(`${started.url}/metrics`)).text()
+      expect(scraped).toMatch(/leads_db_pool_connections\{pool="ingest",state="waiting"\} [1-9]/)
       await release()
       const answers = await Promise.all(batches)
       expect(answers.map((r) => r.status)).toEqual(batches.map(() => 200))
