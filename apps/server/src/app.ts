@@ -98,11 +98,11 @@ async function openReplica(env: Env, logger: Logger): Promise<DbClient | null> {
 }
 
 /**
- * On Postgres, ingest's own connections. Ingest runs one batch at a time everywhere (an advisory
- * lock, which `reconcile` also holds while it runs), so batches beyond the first would only wait
- * on the lock while holding connections: up to `INGEST_MAX_IN_FLIGHT` of them, more than the main
- * pool has, and the dashboard's reads would then wait for a connection until they failed (503).
- * Here the batches wait in this pool's queue instead, and reads never wait for ingest's
+ * On Postgres, ingest's own connections. Ingest runs one batch at a time per schema across all
+ * instances (`lockIngest`, which `reconcile` also takes), so batches beyond the first would only
+ * wait on the lock while holding connections: up to `INGEST_MAX_IN_FLIGHT` of them, more than the
+ * main pool has, and the dashboard's reads would then wait for a connection until they failed
+ * (503). Here the batches wait in this pool's queue instead, and reads never wait for ingest's
  * connections, nor ingest for theirs. null on PGlite (one connection in process).
  */
 async function openIngestPool(env: Env, logger: Logger, client: DbClient) {
@@ -132,12 +132,12 @@ export async function startLive(env: Env, logger: Logger, client: DbClient) {
     : null
   redis?.on('error', warn)
   // Deployments sharing one Redis must share none of its keys or channels.
-  const namespace = redis ? `leads:${await deploymentId(client.db)}` : null
+  const namespace = redis ? `leads:${await deploymentId(client.db)}` : 'leads'
   // Without Redis, instances on one Postgres key their memory caches by the database's cursor,
   // so one's read right after another's ingest is never answered from before it.
   const memory = { maxBytes: env.CACHE_MAX_MB * 1024 * 1024 }
   const cache: ReadCache = redis
-    ? new RedisCache(redis, { namespace: `${namespace}`, onError: warn })
+    ? new RedisCache(redis, { namespace, onError: warn })
     : env.DATABASE_URL
       ? new CursorGenerationCache(client.db, memory)
       : new MemoryCache(memory)
@@ -250,7 +250,7 @@ export async function startServer(
     ingestPerMinute: env.INGEST_RATE_LIMIT_PER_MINUTE,
     streamsPerCaller: env.STREAM_LIMIT_PER_CALLER,
     redis,
-    keyPrefix: namespace ? `${namespace}:rl` : undefined,
+    keyPrefix: `${namespace}:rl`,
     onLimited: (budget) => metrics.limited(budget),
   })
   metrics.watch({

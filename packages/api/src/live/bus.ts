@@ -34,9 +34,10 @@ export class InProcessBus implements Bus {
 }
 
 /**
- * The channel a schema's events are announced on. Instances on another schema of the same
- * database or Redis (each test file has its own) must not hear them: a cursor from another
- * sequence would move this instance's feed past events it has not sent yet.
+ * The Postgres channel a schema's events are announced on. NOTIFY reaches every session of the
+ * database, and instances on another schema (each test file has its own) must not hear them: a
+ * cursor from another sequence would move this instance's feed past events it has not sent yet.
+ * (Redis spans databases: the server names its channel after the deployment instead.)
  */
 export function channelOf(schema: string): string {
   // A channel name is an identifier: at most 63 bytes. Schema names are [a-z0-9_].
