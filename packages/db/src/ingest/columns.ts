@@ -22,8 +22,12 @@ export function insertColumns<T extends keyof Database>(
   return sql`insert into ${sql.table(table)} (${names}) select * from unnest(${arrays})`
 }
 
-/** `on conflict (key) do update`, setting every other column to the incoming row's value. */
-export function replaceOnConflict<T extends keyof Database>(
+/**
+ * {@link insertColumns} as an upsert: a row whose `key` is taken replaces it, every other column
+ * set to the incoming row's value.
+ */
+export function upsertColumns<T extends keyof Database>(
+  table: T,
   key: (keyof Database[T] & string) | readonly (keyof Database[T] & string)[],
   columns: readonly Column<T>[],
 ): RawBuilder<unknown> {
@@ -31,7 +35,8 @@ export function replaceOnConflict<T extends keyof Database>(
   const set = columns
     .filter(([name]) => !keys.includes(name))
     .map(([name]) => sql`${sql.ref(name)} = ${sql.ref(`excluded.${name}`)}`)
-  return sql`on conflict (${sql.join(keys.map((k) => sql.ref(k)))}) do update set ${sql.join(set)}`
+  return sql`${insertColumns(table, columns)}
+    on conflict (${sql.join(keys.map((k) => sql.ref(k)))}) do update set ${sql.join(set)}`
 }
 
 /**

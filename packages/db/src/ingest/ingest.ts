@@ -2,7 +2,7 @@ import type { IngestRejection, IngestResult } from '@leads/contract'
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely'
 import { createPartition, missingPartitions, partitionsFor } from '../migrate.js'
 import { COUNTERS, type Database } from '../schema.js'
-import { type Column, insertColumns, iso, replaceOnConflict, together } from './columns.js'
+import { type Column, insertColumns, iso, together, upsertColumns } from './columns.js'
 import { type CounterColumns, Deltas } from './deltas.js'
 import { deriveLead, type LeadEventFacts, type LeadFacts } from './derive.js'
 import { type NormalizedEvent, normalizeEvent } from './normalize.js'
@@ -347,14 +347,12 @@ function leadRowWrites(derived: readonly (readonly [string, LeadFacts])[]): RawB
     ['prev_assigned_at', 'timestamptz', pick((a) => iso(a.prevAt))],
   ]
   return [
-    sql`${insertColumns('leads', leads)} ${replaceOnConflict('lead_id', leads)}`,
-    sql`${insertColumns('conversion_tracking', conversions)}
-      ${replaceOnConflict('lead_id', conversions)}`,
-    sql`${insertColumns('response_times', responses)} ${replaceOnConflict('lead_id', responses)}`,
+    upsertColumns('leads', 'lead_id', leads),
+    upsertColumns('conversion_tracking', 'lead_id', conversions),
+    upsertColumns('response_times', 'lead_id', responses),
     // A lead's assignments are rewritten whole (a late event can change every
     // `prev_assigned_at`): the current ones upserted, any others of these leads deleted.
-    sql`${insertColumns('lead_assignments', assignments)}
-      ${replaceOnConflict(['lead_id', 'event_id'], assignments)}`,
+    upsertColumns('lead_assignments', ['lead_id', 'event_id'], assignments),
     sql`delete from lead_assignments where lead_id = any(${ids}::text[])
       and (lead_id, event_id) not in (
         select * from unnest(${assignedLead}::text[], ${assignedEvent}::text[]))`,
