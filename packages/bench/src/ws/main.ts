@@ -60,6 +60,7 @@ if (opts.phases.includes('raw')) {
   }
 }
 
+const readLoad = `${opts.readConnections} conns${opts.readRate ? `, ${opts.readRate} req/s` : ''}`
 const oursPhases = opts.phases.filter((p) => p !== 'raw')
 let database = ''
 let idleRssMb = Number.NaN
@@ -115,16 +116,50 @@ if (oursPhases.length > 0) {
     if (opts.phases.includes('reads')) {
       results.push(
         await runPhase(
-          ours(
-            `ours: tRPC \`wsLink\` + read load (${opts.readConnections} conns)`,
-            'trpc',
-            '/api/trpc',
-            true,
-          ),
+          ours(`ours: tRPC \`wsLink\` + read load (${readLoad})`, 'trpc', '/api/trpc', true),
           opts,
           `${runId}reads`,
         ),
       )
+    }
+    const feedPhases = (['feed', 'feed-reads'] as const).filter((p) => opts.phases.includes(p))
+    if (feedPhases.length > 0 && !opts.databaseUrl) {
+      log('a feed instance needs a database two processes can share; feed phases skipped on PGlite')
+    } else if (feedPhases.length > 0) {
+      // The layout a load balancer makes by routing the stream paths to instances of their own:
+      // ingest and reads on the first server, the subscribers on a second one that learns of
+      // each batch through the bus (NOTIFY, or Redis).
+      const feed = await spawnChild<LeadsServerApi>(await measuredServerModule(), {
+        env: measuredServerEnv(db.env, opts.redisUrl),
+        execArgv: ['--expose-gc'],
+        loader: false,
+      })
+      try {
+        const feedWs = (await feed.call('url')).replace('http', 'ws')
+        for (const phase of feedPhases) {
+          const withReads = phase === 'feed-reads'
+          const label = withReads
+            ? `ours: tRPC \`wsLink\` on a feed instance + read load (${readLoad}) on the other`
+            : 'ours: tRPC `wsLink` on a feed instance, ingest on the other'
+          results.push(
+            await runPhase(
+              {
+                ...ours(label, 'trpc', '/api/trpc', withReads),
+                wsUrl: `${feedWs}/api/trpc`,
+                serverPid: feed.pid,
+                apiPid: server.pid,
+                loopDelay: () => feed.call('loopDelay'),
+                memory: () => feed.call('memory'),
+              },
+              opts,
+              `${runId}${phase.replace('-', '')}`,
+            ),
+          )
+        }
+      } finally {
+        await feed.call('stop')
+        await feed.exited
+      }
     }
   } finally {
     await server.call('stop')

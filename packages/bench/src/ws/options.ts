@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 
-export const PHASES = ['raw', 'trpc', 'plain', 'reads'] as const
+export const PHASES = ['raw', 'trpc', 'plain', 'reads', 'feed', 'feed-reads'] as const
 export type Phase = (typeof PHASES)[number]
 
 export const USAGE = `pnpm bench:ws [flags]
@@ -13,11 +13,17 @@ latency, lost events and server RSS, next to a raw \`ws\` broadcast server in th
   --rate M               events ingested per second                     (default 500)
   --duration S           seconds of ingest per phase                    (default 15)
   --batch-ms MS          the producer flushes a batch every MS          (default 20)
-  --phases LIST          any of raw,trpc,plain,reads                    (default all)
+  --phases LIST          any of raw,trpc,plain,reads,feed,feed-reads    (default all)
                          raw: the baseline; trpc: analytics.activity over wsLink;
                          plain: /api/analytics/activity-stream (skipped if the server lacks it);
-                         reads: trpc again while autocannon loads the read endpoints
+                         reads: trpc again while autocannon loads the read endpoints;
+                         feed, feed-reads: trpc and reads again with the subscribers on a
+                         second instance of their own (Postgres only; skipped on PGlite)
   --read-connections C   autocannon connections for the reads phase     (default 10)
+  --read-rate R          at most R read requests/s in all; autocannon  (default: as fast
+                         sends each second's quota as fast as answered  as answered)
+                         from the start of the second, so reads come in
+                         bursts, as when dashboards refetch on a hint
   --subscriber-procs P   processes the subscribers are spread over      (default 2)
   --drain S              after ingest, wait up to S s for stragglers    (default 10)
   --cpu-prof DIR         write a V8 CPU profile of the measured server to DIR
@@ -41,6 +47,7 @@ const optionsSchema = z.object({
     .transform((s) => s.split(',').map((p) => p.trim()))
     .pipe(z.array(z.enum(PHASES)).min(1)),
   readConnections: count(1).default(10),
+  readRate: z.coerce.number().positive().optional(),
   subscriberProcs: count(1).default(2),
   drain: z.coerce.number().min(0).default(10),
   cpuProf: z.string().min(1).optional(),
@@ -69,6 +76,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     batchMs: values['batch-ms'],
     phases: values.phases,
     readConnections: values['read-connections'],
+    readRate: values['read-rate'],
     subscriberProcs: values['subscriber-procs'],
     drain: values.drain,
     cpuProf: values['cpu-prof'],
@@ -95,6 +103,7 @@ function parseFlags(argv: string[]) {
       'batch-ms': { type: 'string' },
       phases: { type: 'string' },
       'read-connections': { type: 'string' },
+      'read-rate': { type: 'string' },
       'subscriber-procs': { type: 'string' },
       drain: { type: 'string' },
       'cpu-prof': { type: 'string' },

@@ -21,6 +21,11 @@ export interface PhaseSpec {
   /** The socket each subscriber opens. */
   wsUrl: string
   serverPid: number
+  /**
+   * The instance taking ingest and reads when the subscribers are on one of their own
+   * (`serverPid`); it then hears of events over the bus, as another instance would.
+   */
+  apiPid?: number
   loopDelay: () => Promise<LoopDelay>
   memory: () => Promise<NodeJS.MemoryUsage>
   withReads: boolean
@@ -45,6 +50,8 @@ export interface PhaseResult {
   /** Delivered messages per second, first send to last receipt. */
   throughput: number
   serverCpu: number
+  /** CPU of the ingest-and-reads instance in a two-instance run, null in a one-instance run. */
+  apiCpu: number | null
   serverRssMb: { start: number; mid: number; end: number; max: number }
   /** The server's JS heap and array buffers at ingest start and at the end, MB. */
   serverHeapMb: { heapUsed: [number, number]; arrayBuffers: [number, number] }
@@ -105,11 +112,16 @@ export async function runPhase(spec: PhaseSpec, opts: Options, tag: string): Pro
       ? await spawnChild<ReadersApi>(new URL('./readers.ts', import.meta.url))
       : null
     const benchPids = [process.pid, ...subs.map((s) => s.pid), ...(readers ? [readers.pid] : [])]
-    const monitor = new ProcMonitor([spec.serverPid, ...benchPids])
+    const serverPids = [spec.serverPid, ...(spec.apiPid ? [spec.apiPid] : [])]
+    const monitor = new ProcMonitor([...serverPids, ...benchPids])
     await spec.loopDelay() // resets the server's event-loop histogram
     const memoryBefore = await spec.memory()
     await monitor.start()
-    await readers?.call('start', { url: spec.httpUrl, connections: opts.readConnections })
+    await readers?.call('start', {
+      url: spec.httpUrl,
+      connections: opts.readConnections,
+      rate: opts.readRate,
+    })
     log(`[${spec.label}] ingesting ${opts.rate} events/s for ${opts.duration} s`)
     await ingest.run(opts.rate, opts.duration * 1_000, opts.batchMs)
     const reads = readers ? await readers.call('stop') : null
@@ -153,6 +165,7 @@ export async function runPhase(spec: PhaseSpec, opts: Options, tag: string): Pro
       },
       throughput: seconds > 0 ? delivered / seconds : 0,
       serverCpu: monitor.cpu(spec.serverPid),
+      apiCpu: spec.apiPid ? monitor.cpu(spec.apiPid) : null,
       serverRssMb: { start: mb(rss.start), mid: mb(rss.mid), end: mb(rss.end), max: mb(rss.max) },
       serverRssSeriesMb: monitor.rssSeries(spec.serverPid).map(mb),
       serverHeapMb: {
@@ -162,7 +175,7 @@ export async function runPhase(spec: PhaseSpec, opts: Options, tag: string): Pro
       subscriberCpu: subs.reduce((n, s) => n + monitor.cpu(s.pid), 0),
       otherCpu:
         monitor.machineCpu() -
-        [spec.serverPid, ...benchPids].reduce((n, pid) => n + (monitor.cpu(pid) || 0), 0),
+        [...serverPids, ...benchPids].reduce((n, pid) => n + (monitor.cpu(pid) || 0), 0),
       loopDelay,
       postP99Ms: ms(sent.postLatency.quantile(0.99)),
       reads,

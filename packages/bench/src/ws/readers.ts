@@ -15,14 +15,19 @@ export interface ReadLoadStats {
 let running: { instance: autocannon.Instance; done: Promise<autocannon.Result> } | null = null
 
 export const api = {
-  /** Starts a closed-loop read load (each connection sends its next request on the answer). */
-  start: async (args: { url: string; connections: number }) => {
+  /**
+   * Starts a closed-loop read load (each connection sends its next request on the answer),
+   * capped at `rate` requests/s in all if given: autocannon then sends each second's quota at
+   * the start of the second, a burst a second.
+   */
+  start: async (args: { url: string; connections: number; rate?: number }) => {
     let instance!: autocannon.Instance
     const done = new Promise<autocannon.Result>((resolve, reject) => {
       instance = autocannon(
         {
           url: args.url,
           connections: args.connections,
+          ...(args.rate !== undefined && { overallRate: args.rate }),
           // Stopped by `stop`; the duration is only a backstop.
           duration: 3_600,
           requests: READ_PATHS.map((path) => ({ method: 'GET' as const, path })),
