@@ -27,14 +27,22 @@ export async function sampleProc(pid: number): Promise<Omit<ProcSample, 'at'> | 
   }
 }
 
-/** Busy and total CPU time of the whole machine, in seconds, from /proc/stat. */
-export async function sampleMachine(): Promise<{ busy: number; total: number }> {
+/**
+ * CPU time of the whole machine, in seconds, from /proc/stat: busy (this machine's own work),
+ * stolen (time the hypervisor gave the virtual CPUs to other guests) and total.
+ */
+export async function sampleMachine(): Promise<{ busy: number; steal: number; total: number }> {
   const stat = await readFile('/proc/stat', 'utf8')
   const ticks = stat.slice(0, stat.indexOf('\n')).split(/\s+/).slice(1).map(Number)
-  // user nice system idle iowait irq softirq steal: idle and iowait are the not-busy ones.
+  // user nice system idle iowait irq softirq steal: idle, iowait and steal are not ours.
   const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0)
-  const busy = total - ticks[3]! - ticks[4]!
-  return { busy: busy / TICKS_PER_SECOND, total: total / TICKS_PER_SECOND }
+  const steal = ticks[7]!
+  const busy = total - ticks[3]! - ticks[4]! - steal
+  return {
+    busy: busy / TICKS_PER_SECOND,
+    steal: steal / TICKS_PER_SECOND,
+    total: total / TICKS_PER_SECOND,
+  }
 }
 
 /**
@@ -43,7 +51,7 @@ export async function sampleMachine(): Promise<{ busy: number; total: number }> 
  */
 export class ProcMonitor {
   readonly samples = new Map<number, ProcSample[]>()
-  private readonly machine: { at: number; busy: number }[] = []
+  private readonly machine: { at: number; busy: number; steal: number }[] = []
   private timer: NodeJS.Timeout | null = null
   private readonly started = performance.now()
 
@@ -64,7 +72,8 @@ export class ProcMonitor {
 
   private async sample(): Promise<void> {
     const at = performance.now() - this.started
-    this.machine.push({ at, busy: (await sampleMachine()).busy })
+    const { busy, steal } = await sampleMachine()
+    this.machine.push({ at, busy, steal })
     await Promise.all(
       this.pids.map(async (pid) => {
         const s = await sampleProc(pid)
@@ -103,9 +112,21 @@ export class ProcMonitor {
 
   /** Average busy cores of the whole machine, every process included. */
   machineCpu(): number {
+    return this.machineRate('busy')
+  }
+
+  /**
+   * Average cores the hypervisor gave to other guests while this machine had work: on a shared
+   * host this is what makes one hour's run slower than the next.
+   */
+  machineSteal(): number {
+    return this.machineRate('steal')
+  }
+
+  private machineRate(field: 'busy' | 'steal'): number {
     const first = this.machine[0]
     const last = this.machine.at(-1)
     if (!first || !last || last.at === first.at) return Number.NaN
-    return (last.busy - first.busy) / ((last.at - first.at) / 1_000)
+    return (last[field] - first[field]) / ((last.at - first.at) / 1_000)
   }
 }

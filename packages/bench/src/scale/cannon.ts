@@ -14,6 +14,8 @@ export interface LoadResult {
   rssPeakMb: number
   /** Busy cores of the whole machine during the run: this benchmark, its database and anyone else. */
   machineBusyCores: number
+  /** Cores the hypervisor gave to other guests meanwhile (steal time). */
+  machineStolenCores: number
 }
 
 export interface LoadSpec {
@@ -76,20 +78,22 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       ),
     )
     const machineEnd = await sampleMachine()
-    const machineBusyCores =
-      (machineEnd.busy - machineStart.busy) / ((performance.now() - wallStart) / 1_000)
+    const seconds = (performance.now() - wallStart) / 1_000
+    const machineBusyCores = (machineEnd.busy - machineStart.busy) / seconds
+    const machineStolenCores = (machineEnd.steal - machineStart.steal) / seconds
     const requests = results.reduce((n, r) => n + r.requests.total, 0)
-    const seconds = Math.max(...results.map((r) => r.duration))
+    const duration = Math.max(...results.map((r) => r.duration))
     return {
       p50: latency.quantile(0.5) / 1_000,
       p95: latency.quantile(0.95) / 1_000,
       p99: latency.quantile(0.99) / 1_000,
-      requestsPerSecond: requests / seconds,
+      requestsPerSecond: requests / duration,
       requests,
       non2xx: results.reduce((n, r) => n + r.non2xx, 0),
       errors: results.reduce((n, r) => n + r.errors, 0),
       rssPeakMb: Math.round(rssPeak / 2 ** 20),
       machineBusyCores,
+      machineStolenCores,
     }
   } finally {
     clearInterval(timer)

@@ -12,6 +12,7 @@ const load = (p50: number, p95: number, p99: number, rps = 100): LoadResult => (
   errors: 0,
   rssPeakMb: 250,
   machineBusyCores: 1.5,
+  machineStolenCores: 0.1,
 })
 
 const rows: Row[] = [
@@ -69,7 +70,7 @@ describe('scale report', () => {
     const table = renderTable(report).split('\n')
     expect(table[0]).toMatch(/^\| row \| p50 ms/)
     expect(table.find((l) => l.startsWith('| REST metrics |'))).toBe(
-      '| REST metrics | 5.00 | 10.00 | 2.50 | 100 | 2.5× | 100.0× | 250 | 1.50 | 0 / 0 |',
+      '| REST metrics | 5.00 | 10.00 | 2.50 | 100 | 2.5× | 100.0× | 250 | 1.50 | 0.10 | 0 / 0 |',
     )
     expect(table.find((l) => l.startsWith('| floor |'))).toContain('| 1× | – |')
     expect(table.at(-1)).toContain('API ÷ COPY 0.10×')

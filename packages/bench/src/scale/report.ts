@@ -48,6 +48,7 @@ export function renderTable(report: Report): string {
     'p50 naive/ours',
     'server RSS peak MB',
     'machine busy cores',
+    'cores stolen by the hypervisor',
     'non-2xx / errors',
   ]
   const lines = report.rows.map((r) => {
@@ -62,6 +63,7 @@ export function renderTable(report: Report): string {
       naive ? ratio(naive.result.p50, r.result.p50) : '–',
       int(r.result.rssPeakMb),
       fixed(r.result.machineBusyCores, 2),
+      fixed(r.result.machineStolenCores, 2),
       `${int(r.result.non2xx)} / ${int(r.result.errors)}`,
     ]
   })

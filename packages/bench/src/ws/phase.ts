@@ -60,6 +60,8 @@ export interface PhaseResult {
   subscriberCpu: number
   /** Busy cores outside the server and the benchmark's own processes (other work on the machine). */
   otherCpu: number
+  /** Cores the hypervisor gave to other guests during the run (steal time). */
+  stolenCpu: number
   loopDelay: LoopDelay
   postP99Ms: number
   reads: ReadLoadStats | null
@@ -176,6 +178,7 @@ export async function runPhase(spec: PhaseSpec, opts: Options, tag: string): Pro
       otherCpu:
         monitor.machineCpu() -
         [...serverPids, ...benchPids].reduce((n, pid) => n + (monitor.cpu(pid) || 0), 0),
+      stolenCpu: monitor.machineSteal(),
       loopDelay,
       postP99Ms: ms(sent.postLatency.quantile(0.99)),
       reads,

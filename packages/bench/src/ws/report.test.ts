@@ -29,6 +29,7 @@ const phase = (
   serverRssSeriesMb: [100, 100],
   subscriberCpu: 0.2,
   otherCpu: 0,
+  stolenCpu: 0,
   loopDelay: { p50: 0, p99: 5, max: 10 },
   postP99Ms: 20,
   reads: opts.reads

@@ -25,6 +25,7 @@ export function renderTable(results: PhaseResult[]): string {
     'server loop delay p99 ms',
     'subscribers CPU (cores)',
     'other CPU on the machine (cores)',
+    'CPU stolen by the hypervisor (cores)',
   ]
   const rows = results.map((r) => {
     const vsRaw = r.transport !== 'raw'
@@ -47,6 +48,7 @@ export function renderTable(results: PhaseResult[]): string {
       fixed(r.loopDelay.p99),
       fixed(r.subscriberCpu, 2),
       fixed(r.otherCpu, 2),
+      fixed(r.stolenCpu, 2),
     ]
   })
   return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n')
