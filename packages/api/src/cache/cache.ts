@@ -12,6 +12,8 @@ export interface ReadCache {
   get(key: string): Promise<unknown>
   set(key: string, value: unknown, ttlMs: number): Promise<void>
   generation(): Promise<number>
+  /** The generation is the primary's last committed cursor, read afresh on every call. */
+  readonly generationIsCursor?: boolean
   /** Called after every ingest commit (locally, and on every instance via the feed hub). */
   invalidate(): Promise<void>
   readonly kind: 'memory' | 'redis'

@@ -10,6 +10,8 @@ import { MemoryCache, type MemoryCacheOptions } from './cache.js'
  * instead of answering from before it. Costs one index-only read per cached answer.
  */
 export class CursorGenerationCache extends MemoryCache {
+  readonly generationIsCursor = true
+
   constructor(
     private readonly db: Kysely<Database>,
     opts?: MemoryCacheOptions,

@@ -50,11 +50,15 @@ export function cachedRead<TOut, TIn>(name: string, output: z.ZodType<TOut, TIn>
   ): Promise<TOut> => {
     const cache = ctx.cache
     if (!cache) return validated(output, await compute(await readerFor(ctx)))
-    const key = cacheKey(ctx, name, input, await cache.generation())
+    const generation = await cache.generation()
+    const key = cacheKey(ctx, name, input, generation)
     const hit = await cache.get(key)
     ctx.observe?.cacheLookup(hit !== undefined)
     if (hit !== undefined) return Object.isFrozen(hit) ? (hit as TOut) : validated(output, hit)
-    const value = deepFreeze(validated(output, await compute(await readerFor(ctx))))
+    // A cursor generation is the primary's cursor as this read began: the replica check needs
+    // no second read of it.
+    const committed = cache.generationIsCursor ? generation : undefined
+    const value = deepFreeze(validated(output, await compute(await readerFor(ctx, { committed }))))
     await cache.set(key, value, ttlMs)
     return value
   }

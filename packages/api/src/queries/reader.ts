@@ -15,12 +15,17 @@ const failedAt = new WeakMap<Kysely<Database>, number>()
  */
 export async function readerFor(
   deps: Pick<ApiDeps, 'db' | 'readDb'>,
-  now: () => number = Date.now,
+  opts: {
+    /** The primary's cursor when the caller has just read it (a cursor-keyed cache has). */
+    committed?: number
+    now?: () => number
+  } = {},
 ): Promise<Kysely<Database>> {
   const replica = deps.readDb
+  const now = opts.now ?? Date.now
   if (!replica || now() - (failedAt.get(replica) ?? -Infinity) < REPLICA_COOL_OFF_MS) return deps.db
   const [committed, replayed] = await Promise.all([
-    lastCursor(deps.db),
+    opts.committed ?? lastCursor(deps.db),
     lastCursor(replica).catch(() => {
       failedAt.set(replica, now())
       return -1
