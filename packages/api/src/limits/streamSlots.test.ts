@@ -80,6 +80,26 @@ describe('stream slots shared through Redis', () => {
     release()
   })
 
+  it.skipIf(!REDIS_URL)('shares a slot taken while Redis was away once it is back', async () => {
+    // Not connected yet: A counts its slot in memory.
+    const away = new Redis(REDIS_URL!, { lazyConnect: true, enableOfflineQueue: false })
+    clients.push(away)
+    const a = createStreamSlots({ cap: 1, redis: away, keyPrefix, leaseMs: 300 })
+    const b = createStreamSlots({ cap: 1, redis: await connect(), keyPrefix, leaseMs: 300 })
+    const release = await taken(a.take('outage'))
+    expect(await a.take('outage')).toBe(false)
+    await away.connect()
+    // B may take the caller's one slot only until A's renewal has told Redis about A's.
+    const bRefused = async () => {
+      const slot = await b.take('outage')
+      if (slot) slot()
+      return slot === false
+    }
+    await expect.poll(bRefused, { timeout: 3_000, interval: 50 }).toBe(true)
+    release()
+    await expect.poll(bRefused, { timeout: 3_000, interval: 50 }).toBe(false)
+  })
+
   it.skipIf(!REDIS_URL)('frees the slots of an instance that died within one lease', async () => {
     const doomed = await connect()
     const a = createStreamSlots({ cap: 2, redis: doomed, keyPrefix, leaseMs: 400 })

@@ -47,8 +47,9 @@ const DEFAULT_LEASE_MS = 60_000
 
 /**
  * Stream slots in this process's memory, or in Redis when one is given. Redis unreachable → the
- * slot is counted in memory only (the cap then holds per instance), so an outage never refuses or
- * hangs a stream; the shared count heals as leases lapse and renewals come back.
+ * slot is counted in memory (the cap then holds per instance), so an outage never refuses or
+ * hangs a stream; once Redis is back the renewal adds such slots to the shared count, and leases
+ * that lapsed meanwhile come back the same way.
  */
 export function createStreamSlots(opts: StreamSlotOptions): StreamSlots {
   const local = new Map<string, number>()
@@ -100,10 +101,10 @@ export function createStreamSlots(opts: StreamSlotOptions): StreamSlots {
   return {
     async take(key) {
       const cap = opts.cap
-      const redis = opts.redis
-      if (cap > 0 && redis && redis.status === 'ready') {
-        const redisKey = `${opts.keyPrefix}:streams:${key}`
-        const member = `${instance}:${++serial}`
+      const redis = cap > 0 ? opts.redis : null
+      const redisKey = `${opts.keyPrefix}:streams:${key}`
+      const member = `${instance}:${++serial}`
+      if (redis?.status === 'ready') {
         let taken: unknown = null
         try {
           taken = await redis.eval(TAKE, 1, redisKey, member, cap, leaseMs)
@@ -122,7 +123,13 @@ export function createStreamSlots(opts: StreamSlotOptions): StreamSlots {
       }
       if (cap > 0 && (local.get(key) ?? 0) >= cap) return false
       count(key, 1)
-      return once(() => count(key, -1))
+      // Redis out of reach: the renewal adds this slot to the shared count once it is back, so
+      // other instances do not hand the caller a full cap more.
+      if (redis) hold(member, redisKey)
+      return once(() => {
+        count(key, -1)
+        if (redis) letGo(member, redisKey)
+      })
     },
   }
 }
