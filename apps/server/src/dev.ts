@@ -54,7 +54,8 @@ async function withDevSecret(base: Env): Promise<{ env: Env; secretFile: string 
   return { env: { ...base, AUTH_JWT_SECRET: secret }, secretFile }
 }
 
-const { env, secretFile } = await withDevSecret(loadEnv())
+// Development tokens and loopback origins are what `pnpm dev` is for; NODE_ENV can still say otherwise.
+const { env, secretFile } = await withDevSecret(loadEnv({ NODE_ENV: 'development' }))
 const logger = createLogger(env)
 if (secretFile)
   logger.info(

@@ -22,7 +22,7 @@ describe('parseEnv', () => {
       DASHBOARD_DIR: join(REPO_ROOT, 'apps', 'dashboard', 'dist'),
       ORG_TIMEZONE: 'UTC',
       LOG_LEVEL: 'info',
-      NODE_ENV: 'development',
+      NODE_ENV: 'production',
       LEADERBOARD_ANONYMIZE: false,
       CACHE: 'on',
       CACHE_MAX_MB: 32,

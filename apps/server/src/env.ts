@@ -60,7 +60,12 @@ const envSchema = z
       .transform((dir) => (isAbsolute(dir) ? dir : resolve(REPO_ROOT, dir))),
     ORG_TIMEZONE: timeZone.default('UTC'),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /**
+     * production unless said otherwise: development mints tokens for any role on request
+     * (`POST /api/dev/token`) and trusts loopback origins, so a server started without it
+     * (`node dist/main.js`) must not be one. `pnpm dev` sets development.
+     */
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
     /** HS256 secret; set (or AUTH_JWKS_URL) → every API call needs a bearer token. */
     AUTH_JWT_SECRET: z
       .string()
@@ -187,13 +192,23 @@ export function pseudonymKeyOf(env: Env): { key: string; source: 'env' | 'secret
   return { key: DEV_PSEUDONYM_KEY, source: 'dev' }
 }
 
-/** Reads `process.env` once at start-up; on a bad variable prints why and exits with code 1. */
-export function loadEnv(): Env {
+/**
+ * Reads `process.env` once at start-up, over the entry point's own `defaults` (a variable set
+ * to the empty string counts as unset, as in {@link parseEnv}); on a bad variable prints why
+ * and exits with code 1.
+ */
+export function loadEnv(defaults: Record<string, string> = {}): Env {
   try {
-    return parseEnv(process.env)
+    return parseEnv({ ...defaults, ...definedIn(process.env) })
   } catch (error) {
     if (!(error instanceof EnvError)) throw error
     process.stderr.write(`${error.message}\n`)
     process.exit(1)
   }
+}
+
+function definedIn(source: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(source).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+  )
 }

@@ -43,10 +43,20 @@ beforeAll(async () => {
 }, 60_000)
 
 /** Starts the production bundle on PGlite in `dataDir`; resolves with its URL. */
-async function startProcess(dataDir: string): Promise<{ proc: ChildProcess; url: string }> {
+async function startProcess(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ proc: ChildProcess; url: string }> {
   const proc = spawn(process.execPath, [BUNDLE], {
     cwd: SERVER_DIR,
-    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', PORT: '0', DATA_DIR: dataDir },
+    env: {
+      ...process.env,
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const url = await new Promise<string>((resolve, reject) => {
@@ -103,6 +113,34 @@ describe('the server process', () => {
       }
     } finally {
       await client.close()
+    }
+  }, 60_000)
+
+  it('started without NODE_ENV, is a production server: no development tokens', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'leads-prod-'))
+    temps.push(dataDir)
+    const { proc, url } = await startProcess(join(dataDir, 'db'), {
+      // Unset, as `node dist/main.js` from a shell would have it (vitest sets `test`).
+      NODE_ENV: '',
+      AUTH_JWT_SECRET: 'a-secret-of-at-least-thirty-two-bytes!',
+    })
+    try {
+      const res = await fetch(`${url}/api/dev/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ role: 'admin', sub: 'anyone' }),
+      })
+      expect(res.status).toBe(404)
+      const events = await fetch(`${url}/api/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(leadEvents('prod', 1)),
+      })
+      expect(events.status).toBe(401)
+    } finally {
+      const exited = new Promise((resolve) => proc.once('exit', resolve))
+      proc.kill('SIGTERM')
+      await exited
     }
   }, 60_000)
 })
