@@ -1,23 +1,42 @@
 import { z } from 'zod'
 
 /**
- * Zones already accepted. Asking `Intl` builds a formatter (about 90 µs here), and every read
- * the dashboard sends names its zone. Bounded, since zone names are case-insensitive and a client
- * can spell one many ways; unknown names are never kept.
+ * Zones already accepted, by the name given, with the runtime's own name for each. Asking `Intl`
+ * builds a formatter (about 90 µs here), and every read the dashboard sends names its zone.
+ * Bounded, since zone names are case-insensitive and a client can spell one many ways; unknown
+ * names are never kept.
  */
-const knownZones = new Set<string>()
+const knownZones = new Map<string, string>()
 const MAX_KNOWN_ZONES = 2_000
+
+function resolve(tz: string): string | null {
+  const known = knownZones.get(tz)
+  if (known !== undefined) return known
+  let resolved: string
+  try {
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone
+  } catch {
+    return null
+  }
+  if (knownZones.size < MAX_KNOWN_ZONES) knownZones.set(tz, resolved)
+  return resolved
+}
 
 /** True when the runtime's time-zone database knows `tz` (IANA names such as Asia/Kolkata). */
 export function isValidTimeZone(tz: string): boolean {
-  if (knownZones.has(tz)) return true
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz })
-  } catch {
-    return false
-  }
-  if (knownZones.size < MAX_KNOWN_ZONES) knownZones.add(tz)
-  return true
+  return resolve(tz) !== null
+}
+
+/**
+ * The zone `tz` names, spelled as the runtime resolves it (`CET` → `Europe/Brussels`, `IST` →
+ * `Asia/Calcutta`): the name to hand Postgres. Postgres reads a short name as a fixed-offset
+ * abbreviation before it looks for a zone (`CET` +01:00 all year, `IST` Israel), so SQL given
+ * the name as sent would bucket by another offset than every figure computed here.
+ */
+export function resolvedTimeZone(tz: string): string {
+  const resolved = resolve(tz)
+  if (resolved === null) throw new RangeError(`unknown time zone ${JSON.stringify(tz)}`)
+  return resolved
 }
 
 export const timeZone = z

@@ -1,3 +1,4 @@
+import { resolvedTimeZone } from '@leads/contract'
 import type { Database } from '@leads/db'
 import { type Kysely, sql } from 'kysely'
 import { type Scope, timeline } from './timeline.js'
@@ -9,9 +10,10 @@ export async function heatmapCells(
   tz: string,
   scope: Scope,
 ): Promise<{ dayOfWeek: number; hour: number; count: number }[]> {
+  const zone = resolvedTimeZone(tz)
   const { rows } = await sql<{ dow: number; hour: number; n: number }>`
-    select extract(isodow from t at time zone ${tz})::int - 1 as dow,
-           extract(hour from t at time zone ${tz})::int as hour, sum(activity)::float8 as n
+    select extract(isodow from t at time zone ${zone})::int - 1 as dow,
+           extract(hour from t at time zone ${zone})::int as hour, sum(activity)::float8 as n
     from ${timeline({ ...w, scope, counters: ['activity'], grains: ['quarter_hour'] })} as tl
     group by 1, 2`.execute(db)
   const counts = new Map(rows.map((r) => [r.dow * 24 + r.hour, r.n]))

@@ -1,3 +1,4 @@
+import { resolvedTimeZone } from '@leads/contract'
 import type { Database } from '@leads/db'
 import { type Kysely, sql } from 'kysely'
 import { type Scope, timeline } from './timeline.js'
@@ -22,9 +23,10 @@ export async function intradayCounts(
   tz: string,
   scope: Scope,
 ): Promise<IntradayRow[]> {
+  const zone = resolvedTimeZone(tz)
   const { rows } = await sql<IntradayRow>`
-    select extract(isodow from t at time zone ${tz})::int as "isoDow",
-           (extract(hour from t at time zone ${tz}) * 60 + extract(minute from t at time zone ${tz}))::int as minute,
+    select extract(isodow from t at time zone ${zone})::int as "isoDow",
+           (extract(hour from t at time zone ${zone}) * 60 + extract(minute from t at time zone ${zone}))::int as minute,
            sum(leads_created)::float8 as "newLeads", sum(conversions)::float8 as conversions
     from ${timeline({ ...w, scope, counters: ['leads_created', 'conversions'], grains: ['quarter_hour'] })} as tl
     group by 1, 2`.execute(db)

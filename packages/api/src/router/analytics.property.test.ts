@@ -20,6 +20,8 @@ const ZONES = [
   'Asia/Kolkata',
   'Asia/Kathmandu',
   'Australia/Adelaide',
+  // A zone name Postgres also knows as a fixed-offset abbreviation (+01:00 all year).
+  'CET',
 ]
 // "Now" on and around DST changes (NY spring-forward and fall-back, London, Adelaide) and plain days.
 const NOWS = [
