@@ -73,6 +73,42 @@ describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
     expect((await get(url, METRICS, admin)).status).toBe(200)
   })
 
+  it('budgets callers without a credential by address, as it does refused ones', async () => {
+    const url = await start({ readPerMinute: 2, ingestPerMinute: 2 })
+    for (let i = 0; i < 2; i++) expect((await get(url, METRICS)).status).toBe(401)
+    expect((await get(url, METRICS)).status).toBe(429)
+    // Anonymous batches are refused before their body is read (this one is not even JSON) and
+    // count against the address's ingest budget.
+    const send = () =>
+      fetch(`${url}/api/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{ not json',
+      })
+    const first = await send()
+    expect(first.status).toBe(401)
+    expect(first.headers.get('connection')).toBe('close')
+    expect((await send()).status).toBe(401)
+    expect((await send()).status).toBe(429)
+    // The address's budget, not a token's: an identified caller still reads.
+    const agent = await signTest({ sub: 'a1', role: 'agent' })
+    expect((await get(url, METRICS, agent)).status).toBe(200)
+  })
+
+  it('refuses a role that may not send events before reading its batch', async () => {
+    const url = await start({})
+    const agent = await signTest({ sub: 'a1', role: 'agent' })
+    const res = await fetch(`${url}/api/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer(agent) },
+      body: '{ not json',
+    })
+    expect(res.status).toBe(403)
+    expect(await res.json()).toEqual({
+      error: { code: 'FORBIDDEN', message: 'role agent may not send events' },
+    })
+  })
+
   it('keeps ingest and reads in separate budgets', async () => {
     const url = await start({ readPerMinute: 2, ingestPerMinute: 1 })
     const admin = await signTest({ sub: 'boss', role: 'admin' })

@@ -78,14 +78,21 @@ export const publicProcedure = t.procedure.use(mapDomainErrors)
  * The caller must be identified when the server requires authentication (`authRequired`);
  * on an open server an anonymous caller passes and `ctx.identity` stays null.
  */
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+const identified = t.middleware(({ ctx, next }) => {
   requireIdentity(ctx)
   return next()
 })
 
+export const authedProcedure = publicProcedure.use(identified)
+
+// The budget is taken first, so refused calls count too (an anonymous one against its address,
+// as a refused token does); identity and role are checked before the input is parsed, so a
+// caller who may not call at all is told so whatever it sent.
+
 /** Sending events: only `ingest` and `admin` identities (anonymous only on an open server). */
-export const ingestProcedure = authedProcedure
+export const ingestProcedure = publicProcedure
   .use(limited('ingest'))
+  .use(identified)
   .use(({ ctx, next }) => {
     requireIngester(ctx.identity)
     return next()
@@ -93,13 +100,28 @@ export const ingestProcedure = authedProcedure
   // Before the batch is parsed: a refused batch costs the busy server nothing more.
   .use(({ ctx, next }) => (ctx.ingestGate ? ctx.ingestGate.run(next) : next()))
 
-// The budget is taken before the role check, so refused calls count too; the role is checked
-// before the input is parsed, so a role that may not read at all is told FORBIDDEN whatever it
-// sent.
-const readerProcedure = authedProcedure.use(limited('read')).use(({ ctx, next }) => {
-  requireReader(ctx.identity)
-  return next()
-})
+/**
+ * For an adapter that reads the batch itself (REST): refuses a caller who may not send events
+ * before the body is read, charging the refusal to the caller's ingest budget as the procedure
+ * would. A caller who may send is not charged here: the procedure takes its budget.
+ */
+export async function refuseNonIngester(ctx: Context): Promise<void> {
+  try {
+    requireIdentity(ctx)
+    requireIngester(ctx.identity)
+  } catch (err) {
+    await ctx.limits?.consume('ingest', callerKey(ctx.identity, ctx.clientIp))
+    throw err
+  }
+}
+
+const readerProcedure = publicProcedure
+  .use(limited('read'))
+  .use(identified)
+  .use(({ ctx, next }) => {
+    requireReader(ctx.identity)
+    return next()
+  })
 
 /**
  * An analytics read with input `schema`: its `agentId`/`teamId` filters are authorised for the

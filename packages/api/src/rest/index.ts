@@ -3,6 +3,7 @@ import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '@leads/contract'
 import { type ApiDeps, createInnerContext, type Identity } from '../context.js'
 import { clientIpOf } from '../limits/rateLimits.js'
 import { createCaller } from '../root.js'
+import { refuseNonIngester } from '../trpc.js'
 import { readJsonBody } from './body.js'
 import { renderDocs } from './docs.js'
 import { RestError, toRestError } from './errors.js'
@@ -53,14 +54,9 @@ export function createRestHandler(opts: RestOptions): RestHandler {
   const doc = buildOpenApiDocument()
   const docJson = encode(JSON.stringify(doc))
 
-  const callerFor = async (req: IncomingMessage) =>
-    createCaller(
-      createInnerContext(
-        deps,
-        (await identify?.(req)) ?? null,
-        clientIpOf(req, deps.trustProxyHops),
-      ),
-    )
+  const contextFor = async (req: IncomingMessage) =>
+    createInnerContext(deps, (await identify?.(req)) ?? null, clientIpOf(req, deps.trustProxyHops))
+  const callerFor = async (req: IncomingMessage) => createCaller(await contextFor(req))
 
   const endpoints = new Map<string, Endpoint>()
   for (const route of READ_ROUTES) {
@@ -76,7 +72,20 @@ export function createRestHandler(opts: RestOptions): RestHandler {
   endpoints.set(EVENTS_PATH, {
     methods: ['POST'],
     answer: async ({ req, res }) => {
-      const caller = await callerFor(req)
+      const ctx = await contextFor(req)
+      // Refused before the body is read: up to 5 MB of JSON is not parsed for a caller who may
+      // not send it, and the connection closes rather than take the rest of it.
+      await refuseNonIngester(ctx).catch((err: unknown) => {
+        const refusal = toRestError(err)
+        throw new RestError(
+          refusal.code,
+          refusal.message,
+          refusal.details,
+          { ...refusal.headers, connection: 'close' },
+          { cause: err },
+        )
+      })
+      const caller = createCaller(ctx)
       const batch = await readJsonBody(req, MAX_BATCH_BYTES)
       if (!Array.isArray(batch))
         throw new RestError('BAD_REQUEST', 'request body must be a JSON array of events')
