@@ -151,6 +151,16 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     expect(msgs.map((m) => Number(m.id))).toEqual([cursor + 1, cursor + 2, cursor + 3])
   })
 
+  it('follows from the newest event when the cursor is ahead of every event (a restored database)', async () => {
+    await caller.events.ingest([action('R1')])
+    const sub = await caller.analytics.activity({ lastEventId: String(hub.lastSeq + 1_000_000) })
+    const got = take(sub as AsyncIterable<unknown>, 2)
+    await new Promise((r) => setTimeout(r, 50))
+    const before = hub.lastSeq
+    await caller.events.ingest([action('R2'), action('R3')])
+    expect((await got).map((m) => Number(m.id))).toEqual([before + 1, before + 2])
+  })
+
   it('leaves no abort listener behind per wait on a long-lived signal', async () => {
     const q = hub.subscribe()
     const aborter = new AbortController()

@@ -1,4 +1,5 @@
 import type { ActivityInput, ActivityMessage } from '@leads/contract'
+import { lastCursor } from '@leads/db'
 import { createPseudonyms, type Pseudonyms } from '../auth/pseudonym.js'
 import { AuthError } from '../auth/tokens.js'
 import type { Context, Identity } from '../context.js'
@@ -80,7 +81,13 @@ export async function* activityStream(
         yield toEvent(item)
       }
     } else {
-      last = Math.max(Number(input.lastEventId), hub.lastSeq - REPLAY_LIMIT, 0)
+      const requested = Number(input.lastEventId)
+      // A cursor past the newest committed event is not from this feed (a restored database,
+      // another deployment): follow from the newest, rather than skip every event until the
+      // feed passes it. Past only the hub (it has not heard another instance's ingest yet) it
+      // stands.
+      const top = requested > hub.lastSeq ? await lastCursor(ctx.db) : requested
+      last = Math.max(Math.min(requested, top), hub.lastSeq - REPLAY_LIMIT, 0)
       for (;;) {
         const page = await readFeed(ctx.db, last, PAGE)
         for (const item of page) {
