@@ -45,9 +45,46 @@ export const timeZone = z
   .max(64)
   .refine(isValidTimeZone, { message: 'unknown IANA time zone' })
 
+/**
+ * The date-time forms producers write, beyond RFC 3339's: seconds left out (Java's
+ * `OffsetDateTime` prints `10:00+05:30` whenever they are zero) and offsets of hours only (`+05`,
+ * as Postgres prints them) or without a colon (`+0530`, strftime's `%z`).
+ */
+const LENIENT_DATE_TIME =
+  /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}(?::?\d{2})?)$/
+
+/** Rewrites those forms as RFC 3339 (`…T10:00:00+05:30`); anything else is left for the check. */
+function asRfc3339(s: string): string {
+  const m = LENIENT_DATE_TIME.exec(s)
+  if (!m) return s
+  const [, minutes, seconds = ':00', offset = 'Z'] = m
+  const zone =
+    offset === 'Z' || offset.length === 6
+      ? offset
+      : `${offset.slice(0, 3)}:${offset.length === 3 ? '00' : offset.slice(3)}`
+  return `${minutes}${seconds}${zone}`
+}
+
+/**
+ * An ISO 8601 date-time with an offset, answered in RFC 3339 form (seconds and a `±hh:mm` or
+ * `Z` offset always present), so every later step reads one shape.
+ */
+export const isoDateTime = z
+  .string()
+  .transform(asRfc3339)
+  .pipe(
+    z.iso.datetime({
+      offset: true,
+      error:
+        'must be an ISO 8601 date-time with an offset, such as 2026-12-03T09:30:00Z or 2026-12-03T10:30+01:00',
+    }),
+  )
+
 /** An ISO 8601 instant with an offset, as accepted for custom ranges. */
-export const rangeInstant = z.iso.datetime({ offset: true }).refine((s) => {
+export const rangeInstant = isoDateTime.refine((s) => {
   const t = Date.parse(s)
+  // Not a date-time at all (NaN): the format check has said so already.
+  if (Number.isNaN(t)) return true
   return t >= Date.parse('1970-01-01T00:00:00Z') && t < Date.parse('2200-01-01T00:00:00Z')
 }, 'must be between 1970 and 2200')
 

@@ -86,6 +86,9 @@ export function issuesOf(err: ZodError): RestIssue[] {
     const safe = JSON.parse(
       JSON.stringify(rest, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
     ) as Record<string, unknown>
+    // A format's regular expression (hundreds of characters for a date-time) tells a client
+    // nothing the message does not.
+    delete safe.pattern
     return {
       ...safe,
       code: rest.code,

@@ -210,6 +210,8 @@ The same procedures are served over tRPC; this document is generated from the sa
 ## Time zones and windows
 Every read accepts \`tz\` (an IANA name; default: the organisation's zone) and, where it accepts
 \`period\`, a custom \`from\`/\`to\` range (ISO 8601 with offset; \`from\` < \`to\`, at most ${MAX_RANGE_DAYS} days).
+Date-times, here and in events' \`occurredAt\`, need an offset (\`Z\`, \`+05:30\`, \`+0530\` or \`+05\`); seconds
+may be left out (\`2026-12-03T10:30+01:00\`).
 Timestamps in answers are ISO 8601 with the offset of \`tz\`. Every answer carries \`asOf\`: every
 event ingested before that instant is included in the figures.
 
