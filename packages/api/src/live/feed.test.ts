@@ -161,6 +161,27 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     expect((await got).map((m) => Number(m.id))).toEqual([before + 1, before + 2])
   })
 
+  it('pushes live metrics within the 1-second promise of an ingest that lands just after a push', async () => {
+    const pushes = (await caller.analytics.metricsLive({}))[Symbol.asyncIterator]()
+    const first = await pushes.next()
+    const before = first.done ? 0 : first.value.metrics.totalLeads
+    const sent = performance.now()
+    await caller.events.ingest([
+      {
+        id: `ev-${++n}`,
+        type: 'lead.created',
+        occurredAt: new Date(NOW - 1_000).toISOString(),
+        leadId: 'M1',
+      },
+    ])
+    let next = await pushes.next()
+    while (!next.done && next.value.metrics.totalLeads === before) next = await pushes.next()
+    const waited = performance.now() - sent
+    await pushes.return?.(undefined)
+    expect(next.done ? null : next.value.invalidate).toContain('leaderboard')
+    expect(waited).toBeLessThan(1_000)
+  })
+
   it('leaves no abort listener behind per wait on a long-lived signal', async () => {
     const q = hub.subscribe()
     const aborter = new AbortController()
