@@ -154,6 +154,58 @@ describe.each(testDatabases())('leaderboard privacy on $kind', ({ open }) => {
     }
   })
 
+  it('shows a manager in the live feed exactly the events their raw export lists', async () => {
+    // Another team's agent calls on a lead one of the manager's agents owns.
+    const at = new Date(NOW - 20 * 60_000).toISOString()
+    await as({ sub: 'root', role: 'admin' }).events.ingest([
+      {
+        id: 'mgr-lead',
+        type: 'lead.created',
+        occurredAt: at,
+        leadId: 'mgr-lead',
+        agentId: AGENT.own.id,
+      },
+      {
+        id: 'mgr-rival-call',
+        type: 'agent.action',
+        occurredAt: at,
+        leadId: 'mgr-lead',
+        agentId: AGENT.rival.id,
+        action: 'call',
+      },
+    ])
+    const manager: Identity = { sub: 'manager-1', role: 'manager', teamIds: [TEAM.mine] }
+    const hub = new FeedHub(client.db, new InProcessBus())
+    await hub.start()
+    try {
+      const aborter = new AbortController()
+      const fed: string[] = []
+      const stream = activityStream(
+        { ...deps, identity: manager, live: hub },
+        { lastEventId: '0' },
+        aborter.signal,
+      )
+      const timer = setTimeout(() => aborter.abort(), 300)
+      for await (const event of stream) fed.push(event.id)
+      clearTimeout(timer)
+
+      const exported = await as(manager).analytics.eventsExport({
+        from: new Date(NOW - 399 * 86_400_000).toISOString(),
+        to: new Date(NOW + 1).toISOString(),
+      })
+      const listed: string[] = []
+      for await (const page of exported.pages)
+        for (const row of page) if (row.type !== 'agent.upserted') listed.push(row.seq)
+
+      const rivalCall = listed.at(-1)
+      expect(rivalCall).toBeDefined()
+      expect(fed).toContain(rivalCall)
+      expect([...fed].sort()).toEqual([...listed].sort())
+    } finally {
+      await hub.stop()
+    }
+  })
+
   it('shows other agents under stable pseudonyms and the own row as it is', async () => {
     const boards = await everyLeaderboard(me)
     const seen = new Map<string, string>()

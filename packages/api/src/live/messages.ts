@@ -8,9 +8,10 @@ export interface FeedItem {
   seq: number
   occurredAtMs: number
   message: ActivityMessage
-  /** Current owner of the lead and the acting agent's team, for per-subscriber filters. */
+  /** Current owner of the lead, the acting agent's team and the owner's, for per-subscriber filters. */
   ownerAgentId: string | null
   teamId: string | null
+  ownerTeamId: string | null
 }
 
 interface EventRow {
@@ -24,6 +25,7 @@ interface EventRow {
   agent_name: string | null
   team_id: string | null
   owner_agent_id: string | null
+  owner_team_id: string | null
   converted_seq: number | null
 }
 
@@ -78,6 +80,7 @@ export async function readFeed(
     .selectFrom('lead_events as e')
     .leftJoin('agents as a', 'a.agent_id', 'e.agent_id')
     .leftJoin('leads as l', 'l.lead_id', 'e.lead_id')
+    .leftJoin('agents as o', 'o.agent_id', 'l.owner_agent_id')
     .leftJoin('conversion_tracking as c', (j) =>
       j
         .onRef('c.lead_id', '=', 'e.lead_id')
@@ -95,6 +98,7 @@ export async function readFeed(
       'a.name as agent_name',
       'a.team_id',
       'l.owner_agent_id',
+      'o.team_id as owner_team_id',
     ])
     .select((eb) =>
       eb
@@ -124,6 +128,7 @@ function toItem(r: EventRow, tz: string): FeedItem {
     occurredAtMs: r.occurred_at.getTime(),
     ownerAgentId: r.owner_agent_id,
     teamId: r.team_id,
+    ownerTeamId: r.owner_team_id,
     message: {
       id: String(r.seq),
       kind,
