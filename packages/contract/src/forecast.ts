@@ -57,5 +57,7 @@ export const forecastOutput = z.object({
   }),
   /** Expected totals at the end of today from today's count so far and the usual intraday curve. */
   onPace: z.object({ ...counts, soFar: z.object(counts), asOf: z.string() }),
+  /** As on every read (SPEC §4): the instant the figures were computed at, in tz. */
+  asOf: z.string(),
 })
 export type ForecastOutput = z.infer<typeof forecastOutput>

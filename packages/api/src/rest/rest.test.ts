@@ -370,8 +370,9 @@ describe.each(testDatabases())('REST adapter on $kind', ({ open }) => {
         const body = res.json() as Record<string, unknown>
         validators.check(path, 'get', 200, body)
         expect(body).not.toHaveProperty('result') // no tRPC envelope
-        // The forecast's shape is fixed by issue 8: its asOf is onPace's.
-        const asOf = path.endsWith('/forecast') ? (body.onPace as { asOf: string }).asOf : body.asOf
+        // Every read carries asOf (SPEC §4); the forecast's is also onPace's (issue 8's shape).
+        const asOf = body.asOf
+        if (path.endsWith('/forecast')) expect((body.onPace as { asOf: string }).asOf).toBe(asOf)
         expect(asOf).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/)
       },
     )

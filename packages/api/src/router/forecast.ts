@@ -63,6 +63,7 @@ export const forecast = readProcedure(forecastInput).query(({ ctx, input }) =>
       const today = (m === metric ? f : fit(m, 1)).points[0]!.value
       return Math.round(expectedTotal(soFar![m], shareBefore(curve, nowMinute), today))
     }
+    const asOf = formatInstant(now, tz)
     return {
       metric,
       model: f.model,
@@ -74,8 +75,9 @@ export const forecast = readProcedure(forecastInput).query(({ ctx, input }) =>
         newLeads: pace('newLeads'),
         conversions: pace('conversions'),
         soFar: soFar!,
-        asOf: formatInstant(now, tz),
+        asOf,
       },
+      asOf,
     }
   }),
 )
