@@ -6,6 +6,18 @@ import { isPlainJson, transformer } from './transformer.js'
 const sent = (value: unknown) => JSON.stringify(transformer.serialize(value))
 
 describe('transformer', () => {
+  it('refuses input nested past the stack with a message that says so', () => {
+    let values: unknown = ['undefined']
+    let json: unknown = null
+    for (let i = 0; i < 20_000; i++) {
+      values = { a: values }
+      json = { a: json }
+    }
+    expect(() => transformer.deserialize({ json, meta: { values } })).toThrow(
+      'input nested too deeply',
+    )
+  })
+
   it('sends any value in the same bytes as superjson, and it reads back the same', () => {
     const value = fc.oneof(fc.jsonValue(), fc.anything({ withDate: true, withMap: true }))
     fc.assert(

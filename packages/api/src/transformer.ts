@@ -50,6 +50,13 @@ export const transformer = {
     return isPlainJson(value) ? { json: value } : superjson.serialize(value)
   },
   deserialize(value: unknown): unknown {
-    return superjson.deserialize(value as Parameters<typeof superjson.deserialize>[0])
+    try {
+      return superjson.deserialize(value as Parameters<typeof superjson.deserialize>[0])
+    } catch (err) {
+      // superjson walks `meta` recursively: a deeply nested one overflows the stack, which the
+      // caller would otherwise read as "Maximum call stack size exceeded".
+      if (err instanceof RangeError) throw new Error('input nested too deeply', { cause: err })
+      throw err
+    }
   },
 }
