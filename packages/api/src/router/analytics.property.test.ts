@@ -22,6 +22,8 @@ const ZONES = [
   'Australia/Adelaide',
   // A zone name Postgres also knows as a fixed-offset abbreviation (+01:00 all year).
   'CET',
+  // Clocks move by half an hour: one local hour a year lasts 90 minutes, one 30.
+  'Australia/Lord_Howe',
 ]
 // "Now" on and around DST changes (NY spring-forward and fall-back, London, Adelaide) and plain days.
 const NOWS = [

@@ -27,6 +27,34 @@ describe('local time arithmetic', () => {
     )
   })
 
+  it('starts every local hour where the wall clock reads :00 where clocks move by half an hour', () => {
+    const tz = 'Australia/Lord_Howe'
+    const hours = (from: string, to: string) => {
+      const out: string[] = []
+      for (let t = startOf(ms(from), 'hour', tz); t < ms(to); t = nextBoundary(t, 'hour', tz))
+        out.push(formatInstant(t, tz).slice(11, 16) + formatInstant(t, tz).slice(-6))
+      return out
+    }
+    // 5 April 2026, 02:00 (+11:00) → 01:30 (+10:30): hour 01 lasts 90 minutes.
+    expect(hours('2026-04-04T12:30:00Z', '2026-04-04T17:00:00Z')).toEqual([
+      '23:00+11:00',
+      '00:00+11:00',
+      '01:00+11:00',
+      '02:00+10:30',
+      '03:00+10:30',
+    ])
+    expect(iso(startOf(ms('2026-04-04T15:10:00Z'), 'hour', tz))).toBe('2026-04-04T14:00:00.000Z')
+    // 4 October 2026, 02:00 (+10:30) → 02:30 (+11:00): no instant reads 02:00, hour 01 takes in
+    // 02:30–03:00.
+    expect(hours('2026-10-03T13:00:00Z', '2026-10-03T17:00:00Z')).toEqual([
+      '23:00+10:30',
+      '00:00+10:30',
+      '01:00+10:30',
+      '03:00+11:00',
+    ])
+    expect(iso(startOf(ms('2026-10-03T15:40:00Z'), 'hour', tz))).toBe('2026-10-03T14:30:00.000Z')
+  })
+
   it('keeps the two instances of a repeated hour apart on a fall-back day', () => {
     const tz = 'America/New_York' // 2026-11-01 02:00 EDT → 01:00 EST
     expect(iso(startOf(ms('2026-11-01T05:30:00Z'), 'hour', tz))).toBe('2026-11-01T05:00:00.000Z')

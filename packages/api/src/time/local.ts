@@ -119,15 +119,32 @@ function addNaive(naive: number, unit: Unit, n: number): number {
 export function startOf(ms: number, unit: Unit, tz: string): number {
   if (unit === 'hour') {
     // Subtracting the local minutes keeps the right instant in a repeated (fall-back) hour.
-    const naive = toNaive(ms, tz)
-    return ms - (((naive % HOUR) + HOUR) % HOUR)
+    const start = ms - withinHour(toNaive(ms, tz))
+    if (withinHour(toNaive(start, tz)) === 0) return start
+    // The clocks moved by half an hour since (Australia/Lord_Howe), so that instant reads :30. A
+    // local hour begins where the wall clock reads :00: here half an hour earlier, and that hour
+    // lasts 90 minutes (or 60 with a half-hour gap in it, when the clocks went forward).
+    const earlier = start - HALF_HOUR
+    // (Offsets of odd minutes, as in Monrovia until 1972, never read :00 there: keep `start`.)
+    return withinHour(toNaive(earlier, tz)) === 0 ? earlier : start
   }
   return fromNaive(floorNaive(toNaive(ms, tz), unit), tz)
 }
 
+const HALF_HOUR = HOUR / 2
+const withinHour = (naive: number) => ((naive % HOUR) + HOUR) % HOUR
+
 /** The first local unit boundary strictly after `ms`. */
 export function nextBoundary(ms: number, unit: Unit, tz: string): number {
-  if (unit === 'hour') return startOf(ms, 'hour', tz) + HOUR
+  if (unit === 'hour') {
+    // An hour lasts 60 minutes, or 30 or 90 where the clocks move by half an hour in it; every
+    // offset change falls on a half hour, so stepping by half hours finds the next one.
+    const start = startOf(ms, 'hour', tz)
+    for (let t = start + HALF_HOUR; ; t += HALF_HOUR) {
+      const next = startOf(t, 'hour', tz)
+      if (next !== start) return next
+    }
+  }
   return fromNaive(addNaive(floorNaive(toNaive(ms, tz), unit), unit, 1), tz)
 }
 
