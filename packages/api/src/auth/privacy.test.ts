@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ApiDeps, createInnerContext, type Identity } from '../context.js'
 import { InProcessBus } from '../live/bus.js'
 import { FeedHub } from '../live/hub.js'
-import { activityStream } from '../live/stream.js'
+import { type ActivityEvent, activityStream } from '../live/stream.js'
 import { createCaller } from '../root.js'
 import { createPseudonyms } from './pseudonym.js'
 import { AGENT, NOW, seedAccessFixture, TEAM } from './testing.js'
@@ -28,6 +28,42 @@ describe.each(testDatabases())('leaderboard privacy on $kind', ({ open }) => {
   })
   const as = (identity: Identity | null, extra: Partial<ApiDeps> = {}) =>
     createCaller(createInnerContext({ ...deps, authRequired: true, ...extra }, identity))
+
+  /** A new lead of AGENT.own's and a call on it by `caller`, 20 minutes before NOW. */
+  const callOnOwnLead = (leadId: string, caller: string) => {
+    const at = new Date(NOW - 20 * 60_000).toISOString()
+    return as({ sub: 'root', role: 'admin' }).events.ingest([
+      { id: `${leadId}-new`, type: 'lead.created', occurredAt: at, leadId, agentId: AGENT.own.id },
+      {
+        id: `${leadId}-call`,
+        type: 'agent.action',
+        occurredAt: at,
+        leadId,
+        agentId: caller,
+        action: 'call',
+      },
+    ])
+  }
+
+  /** What `identity`'s feed sends in its first 300 ms: replay or backlog, before going live. */
+  async function feedOf(
+    identity: Identity | null,
+    input: { backlog?: number; lastEventId?: string },
+  ): Promise<ActivityEvent[]> {
+    const hub = new FeedHub(client.db, new InProcessBus())
+    await hub.start()
+    try {
+      const aborter = new AbortController()
+      const seen: ActivityEvent[] = []
+      const stream = activityStream({ ...deps, identity, live: hub }, input, aborter.signal)
+      const timer = setTimeout(() => aborter.abort(), 300)
+      for await (const event of stream) seen.push(event)
+      clearTimeout(timer)
+      return seen
+    } finally {
+      await hub.stop()
+    }
+  }
 
   /** Every leaderboard an agent can ask for: each period and a custom range, whole and paged. */
   async function everyLeaderboard(identity: Identity, extra: Partial<ApiDeps> = {}) {
@@ -96,114 +132,46 @@ describe.each(testDatabases())('leaderboard privacy on $kind', ({ open }) => {
 
   it("shows an agent no other agent's name or id in the live feed, even on the agent's own leads", async () => {
     // A teammate acts on a lead the agent owns: the agent's feed carries it, under a pseudonym.
-    const at = new Date(NOW - 30 * 60_000).toISOString()
-    await as({ sub: 'root', role: 'admin' }).events.ingest([
-      {
-        id: 'feed-own-lead',
-        type: 'lead.created',
-        occurredAt: at,
-        leadId: 'feed-lead',
-        agentId: AGENT.own.id,
-      },
-      {
-        id: 'feed-teammate-call',
-        type: 'agent.action',
-        occurredAt: at,
-        leadId: 'feed-lead',
-        agentId: AGENT.teammate.id,
-        action: 'call',
-      },
-    ])
-    const hub = new FeedHub(client.db, new InProcessBus())
-    await hub.start()
-    try {
-      const feedOf = async (
-        identity: Identity | null,
-        input: { backlog?: number; lastEventId?: string },
-      ) => {
-        const aborter = new AbortController()
-        const seen: unknown[] = []
-        const stream = activityStream({ ...deps, identity, live: hub }, input, aborter.signal)
-        const timer = setTimeout(() => aborter.abort(), 300)
-        for await (const event of stream) seen.push(event.message)
-        clearTimeout(timer)
-        return seen as { agentId: string | null; agentName: string | null; summary: string }[]
-      }
-      const backlog = await feedOf(me, { backlog: 500 })
-      const replay = await feedOf(me, { lastEventId: '0' })
-      expect(replay.length).toBe(backlog.length)
-      const call = backlog.find(
-        (m) => m.summary.includes('feed-lead') && m.summary.includes('call'),
-      )
-      expect(call?.agentId).toMatch(PSEUDONYM_ID)
-      expect(call?.agentName).toMatch(PSEUDONYM_NAME)
-      expect(call?.summary).toBe(`${call?.agentName} logged a call on feed-lead`)
-      const json = JSON.stringify([backlog, replay])
-      for (const other of others) {
-        expect(json).not.toContain(other.id)
-        for (const part of other.name.split(' ')) expect(json).not.toContain(part)
-      }
-      expect(json).toContain(AGENT.own.name)
-      // The agent's own events come first-hand: the backlog reached past other agents' events.
-      expect(backlog.filter((m) => m.agentId === AGENT.own.id).length).toBeGreaterThan(10)
-      // An admin sees the teammate by name.
-      const admin = await feedOf({ sub: 'root', role: 'admin' }, { backlog: 5 })
-      expect(JSON.stringify(admin)).toContain(AGENT.teammate.name)
-    } finally {
-      await hub.stop()
+    await callOnOwnLead('feed-lead', AGENT.teammate.id)
+    const messagesOf = async (...args: Parameters<typeof feedOf>) =>
+      (await feedOf(...args)).map((e) => e.message)
+    const backlog = await messagesOf(me, { backlog: 500 })
+    const replay = await messagesOf(me, { lastEventId: '0' })
+    expect(replay.length).toBe(backlog.length)
+    const call = backlog.find((m) => m.summary.includes('feed-lead') && m.summary.includes('call'))
+    expect(call?.agentId).toMatch(PSEUDONYM_ID)
+    expect(call?.agentName).toMatch(PSEUDONYM_NAME)
+    expect(call?.summary).toBe(`${call?.agentName} logged a call on feed-lead`)
+    const json = JSON.stringify([backlog, replay])
+    for (const other of others) {
+      expect(json).not.toContain(other.id)
+      for (const part of other.name.split(' ')) expect(json).not.toContain(part)
     }
+    expect(json).toContain(AGENT.own.name)
+    // The agent's own events come first-hand: the backlog reached past other agents' events.
+    expect(backlog.filter((m) => m.agentId === AGENT.own.id).length).toBeGreaterThan(10)
+    // An admin sees the teammate by name.
+    const admin = await messagesOf({ sub: 'root', role: 'admin' }, { backlog: 5 })
+    expect(JSON.stringify(admin)).toContain(AGENT.teammate.name)
   })
 
   it('shows a manager in the live feed exactly the events their raw export lists', async () => {
     // Another team's agent calls on a lead one of the manager's agents owns.
-    const at = new Date(NOW - 20 * 60_000).toISOString()
-    await as({ sub: 'root', role: 'admin' }).events.ingest([
-      {
-        id: 'mgr-lead',
-        type: 'lead.created',
-        occurredAt: at,
-        leadId: 'mgr-lead',
-        agentId: AGENT.own.id,
-      },
-      {
-        id: 'mgr-rival-call',
-        type: 'agent.action',
-        occurredAt: at,
-        leadId: 'mgr-lead',
-        agentId: AGENT.rival.id,
-        action: 'call',
-      },
-    ])
+    await callOnOwnLead('mgr-lead', AGENT.rival.id)
     const manager: Identity = { sub: 'manager-1', role: 'manager', teamIds: [TEAM.mine] }
-    const hub = new FeedHub(client.db, new InProcessBus())
-    await hub.start()
-    try {
-      const aborter = new AbortController()
-      const fed: string[] = []
-      const stream = activityStream(
-        { ...deps, identity: manager, live: hub },
-        { lastEventId: '0' },
-        aborter.signal,
-      )
-      const timer = setTimeout(() => aborter.abort(), 300)
-      for await (const event of stream) fed.push(event.id)
-      clearTimeout(timer)
+    const fed = (await feedOf(manager, { lastEventId: '0' })).map((e) => e.id)
+    const exported = await as(manager).analytics.eventsExport({
+      from: new Date(NOW - 399 * 86_400_000).toISOString(),
+      to: new Date(NOW + 1).toISOString(),
+    })
+    const listed: string[] = []
+    for await (const page of exported.pages)
+      for (const row of page) if (row.type !== 'agent.upserted') listed.push(row.seq)
 
-      const exported = await as(manager).analytics.eventsExport({
-        from: new Date(NOW - 399 * 86_400_000).toISOString(),
-        to: new Date(NOW + 1).toISOString(),
-      })
-      const listed: string[] = []
-      for await (const page of exported.pages)
-        for (const row of page) if (row.type !== 'agent.upserted') listed.push(row.seq)
-
-      const rivalCall = listed.at(-1)
-      expect(rivalCall).toBeDefined()
-      expect(fed).toContain(rivalCall)
-      expect([...fed].sort()).toEqual([...listed].sort())
-    } finally {
-      await hub.stop()
-    }
+    const rivalCall = listed.at(-1)
+    expect(rivalCall).toBeDefined()
+    expect(fed).toContain(rivalCall)
+    expect([...fed].sort()).toEqual([...listed].sort())
   })
 
   it('shows other agents under stable pseudonyms and the own row as it is', async () => {
