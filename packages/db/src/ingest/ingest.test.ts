@@ -297,6 +297,36 @@ describe.each(testDatabases())('ingest on $kind', ({ open }) => {
     expect(agent).toMatchObject({ name: 'Ann Newer', team_id: 't1' })
   })
 
+  it("breaks a tie between an agent's updates by code-unit id order, whatever the collation", async () => {
+    const update = (id: string, name: string, teamId: string) => ({
+      id,
+      type: 'agent.upserted',
+      occurredAt: at(5),
+      agentId: 'ann',
+      name,
+      teamId,
+    })
+    // 'B' < 'a' in code units: 'a' is the later of the two, in either arrival order.
+    for (const batches of [
+      [[update('B', 'First', 't1')], [update('a', 'Second', 't2')]],
+      [[update('a', 'Second', 't2'), update('B', 'First', 't1')]],
+    ]) {
+      await reset()
+      // As on a database created with ICU's `en` collation, as many are: 'a' sorts before 'B'.
+      if (client.kind === 'postgres')
+        await sql`alter table agents alter column profile_event_id type text collate "en-x-icu"`.execute(
+          client.db,
+        )
+      for (const batch of batches) await ingestEvents(client.db, batch, NOW)
+      const agent = await client.db
+        .selectFrom('agents')
+        .select(['name', 'team_id'])
+        .where('agent_id', '=', 'ann')
+        .executeTakeFirstOrThrow()
+      expect(agent).toEqual({ name: 'Second', team_id: 't2' })
+    }
+  })
+
   it('rejects bad events by index and stores the good ones', async () => {
     await reset()
     const good = story('L1')

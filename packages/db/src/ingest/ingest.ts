@@ -392,7 +392,12 @@ async function updateProfiles(trx: Kysely<Database>, stored: readonly StoredEven
         eb.or([
           eb('profile_at', 'is', null),
           eb('profile_at', '<', e.occurredAt),
-          eb.and([eb('profile_at', '=', e.occurredAt), eb('profile_event_id', '<', e.id)]),
+          // Ties go to the greater id in code-unit order (docs/metrics.md), not in the
+          // database's collation (ICU's `en` puts 'a' before 'B').
+          eb.and([
+            eb('profile_at', '=', e.occurredAt),
+            eb(sql<string>`profile_event_id collate "C"`, '<', e.id),
+          ]),
         ]),
       )
       .execute()
