@@ -69,23 +69,45 @@ export function partitionsFor(instants: Iterable<Date>): Map<string, Date> {
   return months
 }
 
-/** Creates the partition of `lead_events` for the month starting at `month` (see `partitionsFor`). */
-export async function createPartition(db: Kysely<Database>, month: Date): Promise<void> {
+/**
+ * Creates the partition of `lead_events` for the month starting at `month` (see `partitionsFor`),
+ * under the name `missingPartitions` chose for it.
+ */
+export async function createPartition(
+  db: Kysely<Database>,
+  month: Date,
+  name = partitionName(month),
+): Promise<void> {
   const next = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1))
-  await sql`create table if not exists ${sql.id(partitionName(month))} partition of lead_events
+  await sql`create table if not exists ${sql.id(name)} partition of lead_events
     for values from (${sql.lit(month.toISOString())}) to (${sql.lit(next.toISOString())})`.execute(
     db,
   )
 }
 
+/** A month with no partition: its `partitionsFor` name, and the name to create it under. */
+export type MissingPartition = [month: string, create: string]
+
 /**
- * The names among `months` (see `partitionsFor`) whose partition does not exist, as an
- * expression for a select list (null when none is missing). Checked with to_regclass rather than
- * by creating: CREATE … PARTITION OF locks the parent even when the table exists.
+ * The months among `months` (see `partitionsFor`) with no partition attached to `lead_events`, as
+ * an expression for a select list (null when none is missing), each with the name to create its
+ * partition under: `lead_events_pYYYYMM`, unless a table of that name is there without being a
+ * partition. A month detached for archiving keeps its table until it is dropped (or is left
+ * behind), and a late event for it then gets a partition beside it, `…_late_<time>`, instead of
+ * failing its batch. Checked in the catalog rather than by creating: CREATE … PARTITION OF locks
+ * the parent even when the table exists.
  */
-export function missingPartitions(months: ReadonlyMap<string, Date>): RawBuilder<string[] | null> {
-  return sql`(select array_agg(name) from unnest(${[...months.keys()]}::text[]) as name
-    where to_regclass(name) is null)`
+export function missingPartitions(
+  months: ReadonlyMap<string, Date>,
+): RawBuilder<MissingPartition[] | null> {
+  const late = `_late_${Date.now().toString(36)}`
+  return sql`(select json_agg(json_build_array(name,
+      case when to_regclass(name) is null then name else name || ${late} end))
+    from unnest(${[...months.keys()]}::text[]) as name
+    where not exists (
+      select 1 from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'lead_events'::regclass
+        and (c.relname = name or starts_with(c.relname, name || '_late_'))))`
 }
 
 /** Creates the monthly partitions of `lead_events` that hold `instants`, when missing. */
@@ -96,9 +118,10 @@ export async function ensurePartitions(
   const months = partitionsFor(instants)
   if (months.size === 0) return
   const { rows } = await sql<{
-    missing: string[] | null
+    missing: MissingPartition[] | null
   }>`select ${missingPartitions(months)} as missing`.execute(db)
-  for (const name of rows[0]?.missing ?? []) await createPartition(db, months.get(name)!)
+  for (const [month, name] of rows[0]?.missing ?? [])
+    await createPartition(db, months.get(month)!, name)
 }
 
 /** Keeps the current month and the next `ahead` months partitioned, so ingest rarely runs DDL. */

@@ -96,7 +96,8 @@ export function buildModel(raw: readonly LeadEvent[]): Model {
   for (const { event: e, t } of events) {
     switch (e.type) {
       case 'agent.upserted':
-        agents.set(e.agentId, { name: e.name, teamId: e.teamId ?? null })
+        // docs/metrics.md: a name counts without its surrounding spaces.
+        agents.set(e.agentId, { name: e.name.trim(), teamId: e.teamId ?? null })
         break
       case 'lead.created': {
         const facts = lead(e.leadId)

@@ -327,6 +327,39 @@ describe.each(testDatabases())('ingest on $kind', ({ open }) => {
     }
   })
 
+  it('stores a late event for a month detached for archiving, in a partition beside it', async () => {
+    await reset()
+    const old = (id: string, minute: number) => ({
+      id,
+      type: 'lead.created',
+      occurredAt: `2025-01-10T10:${String(minute).padStart(2, '0')}:00Z`,
+      leadId: id,
+    })
+    await ingestEvents(client.db, [old('jan-1', 0)], NOW)
+    // The documented retention step, with the table kept until it is archived.
+    await sql`alter table lead_events detach partition lead_events_p202501`.execute(client.db)
+    try {
+      const r = await ingestEvents(client.db, [old('jan-2', 1), ...story('L1')], NOW)
+      expect(r).toMatchObject({ accepted: 5, rejected: [] })
+      // A second late event finds that partition: no new one per batch.
+      await ingestEvents(client.db, [old('jan-3', 2)], NOW)
+      const { rows } = await sql<{ name: string }>`
+        select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+        where i.inhparent = 'lead_events'::regclass and c.relname like 'lead_events_p202501%'`.execute(
+        client.db,
+      )
+      expect(rows.map((r) => r.name)).toEqual([expect.stringMatching(/^lead_events_p202501_late_/)])
+      const stored = await client.db
+        .selectFrom('lead_events')
+        .select('event_id')
+        .where('event_id', 'like', 'jan-%')
+        .execute()
+      expect(stored.map((e) => e.event_id).sort()).toEqual(['jan-2', 'jan-3'])
+    } finally {
+      await sql`drop table if exists lead_events_p202501`.execute(client.db)
+    }
+  })
+
   it('rejects bad events by index and stores the good ones', async () => {
     await reset()
     const good = story('L1')

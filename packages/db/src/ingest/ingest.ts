@@ -1,6 +1,11 @@
 import type { IngestRejection, IngestResult } from '@leads/contract'
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely'
-import { createPartition, missingPartitions, partitionsFor } from '../migrate.js'
+import {
+  createPartition,
+  type MissingPartition,
+  missingPartitions,
+  partitionsFor,
+} from '../migrate.js'
 import { COUNTERS, type Database } from '../schema.js'
 import { type Column, insertColumns, iso, together, upsertColumns } from './columns.js'
 import { type CounterColumns, Deltas } from './deltas.js'
@@ -79,7 +84,7 @@ export async function ingestEvents(
     await lockIngest(trx)
     const events = candidates.map((c) => c.event)
     const known = await lookUp(trx, events)
-    for (const month of known.missingPartitions) await createPartition(trx, month)
+    for (const [month, name] of known.missingPartitions) await createPartition(trx, month, name)
 
     let duplicates = 0
     const fresh: NormalizedEvent[] = []
@@ -117,8 +122,8 @@ interface Known {
   fingerprints: Map<string, string>
   /** Leads of the batch with rows already, each with an instant none of its events precedes. */
   leads: Map<string, Date>
-  /** Months whose partition of `lead_events` does not exist yet. */
-  missingPartitions: Date[]
+  /** Months whose partition of `lead_events` does not exist yet, with the name to create it under. */
+  missingPartitions: [month: Date, name: string][]
   /** How many of the batch's distinct ids are new, and the first of as many cursors. */
   reserved: number
   firstSeq: number
@@ -138,7 +143,7 @@ async function lookUp(trx: Transaction<Database>, events: readonly NormalizedEve
   const { rows } = await sql<{
     stored_ids: [string, string][] | null
     stored_leads: [string, number | null][] | null
-    missing_partitions: string[] | null
+    missing_partitions: MissingPartition[] | null
     reserved: number
     first_seq: number | null
   }>`
@@ -161,7 +166,10 @@ async function lookUp(trx: Transaction<Database>, events: readonly NormalizedEve
     fingerprints: new Map(row.stored_ids ?? []),
     // A null first_event_at is a row from before the column existed, not backfilled: no bound.
     leads: new Map((row.stored_leads ?? []).map(([id, ms]) => [id, new Date(ms ?? 0)])),
-    missingPartitions: (row.missing_partitions ?? []).map((name) => months.get(name)!),
+    missingPartitions: (row.missing_partitions ?? []).map(([month, name]) => [
+      months.get(month)!,
+      name,
+    ]),
     reserved: Number(row.reserved),
     firstSeq: Number(row.first_seq ?? 0),
   } satisfies Known
