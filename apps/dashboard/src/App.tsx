@@ -14,6 +14,7 @@ import { ViewAs } from './components/ViewAs'
 import { type Access, AccessContext } from './lib/access'
 import type { Viewer } from './lib/auth'
 import type { ConnectionTracker } from './lib/connection'
+import { drillFor } from './lib/drill'
 import type { SessionExpiry } from './lib/expiry'
 import { formatClock } from './lib/format'
 import {
@@ -145,6 +146,11 @@ export function App({ tracker, expiry, token, viewer, devTokens, onViewAs }: App
 
   const [drill, setDrill] = useState<DrillRequest | null>(null)
   const closeDrill = useCallback(() => setDrill(null), [])
+  const agentId = viewer?.role === 'agent' ? viewer.sub : null
+  const openDrill = useCallback(
+    (request: DrillRequest) => setDrill(drillFor(request, agentId)),
+    [agentId],
+  )
   const access = useMemo<Access>(
     () => ({ token, onStatus: (status, message) => expiry.onHttpStatus(status, message) }),
     [token, expiry],
@@ -152,7 +158,7 @@ export function App({ tracker, expiry, token, viewer, devTokens, onViewAs }: App
 
   return (
     <AccessContext.Provider value={access}>
-      <DrillContext.Provider value={setDrill}>
+      <DrillContext.Provider value={openDrill}>
         <div className="app">
           <header className="topbar">
             <h1>Sales floor</h1>
@@ -209,7 +215,7 @@ export function App({ tracker, expiry, token, viewer, devTokens, onViewAs }: App
             <Funnel view={view} />
             <ActivityFeed feed={feed} />
             <Heatmap view={view} />
-            <Leaderboard view={view} self={viewer?.role === 'agent' ? viewer.sub : null} />
+            <Leaderboard view={view} self={agentId} />
           </main>
           {drill && (
             <DrillDialog key={JSON.stringify(drill)} request={drill} onClose={closeDrill} />

@@ -128,11 +128,18 @@ async function startDev(): Promise<void> {
     simLogger.warn(
       'AUTH_JWKS_URL without AUTH_JWT_SECRET: the simulator has no token and will be refused',
     )
+  // The seed, or the run before a watch restart, has already written up to here.
+  const newest = await client.db
+    .selectFrom('lead_events')
+    .select((eb) => eb.fn.max('occurred_at').as('at'))
+    .where('occurred_at', '<=', new Date())
+    .executeTakeFirst()
   simulation = runSimulator({
     token,
     url: started.url,
     ratePerSecond: SIMULATOR_EVENTS_PER_SECOND,
     seasonal: true,
+    backlogAfter: newest?.at ? new Date(newest.at).getTime() : undefined,
     tz: env.ORG_TIMEZONE,
     signal: stop.signal,
     ...ROSTER,

@@ -47,10 +47,12 @@ function formatAt(iso: string | null): string {
  */
 export function DrillDialog({ request, onClose }: { request: DrillRequest; onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null)
+  // Opened once; unmounting removes it from the page, which takes it out of the modal layer. No
+  // close() on cleanup: under StrictMode (`pnpm dev`) effects run, clean up and run again, and
+  // the 'close' event that close() queues would reach onClose after the second showModal().
   useEffect(() => {
     const dialog = ref.current
     if (dialog && !dialog.open) dialog.showModal()
-    return () => dialog?.close()
   }, [])
 
   const q = trpc.analytics.leads.useInfiniteQuery(

@@ -54,7 +54,6 @@ export function Funnel({ view }: { view: View }) {
     if (!data) return null
     const top = data.stages[0]?.count ?? 0
     return {
-      aria: { enabled: true },
       animationDuration: 300,
       tooltip: {
         trigger: 'item',

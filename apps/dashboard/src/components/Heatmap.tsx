@@ -44,7 +44,6 @@ export function Heatmap({ view }: { view: View }) {
   const option = useMemo<ChartOption | null>(() => {
     if (!data) return null
     return {
-      aria: { enabled: true },
       animation: false,
       grid: {
         left: 8,

@@ -62,6 +62,7 @@ export function LeadVolume({ view }: { view: View }) {
     })
   }
 
+  const label = `New leads and conversions, ${view.label ?? period}: ${formatCount(data?.buckets.reduce((s, b) => s + b.newLeads, 0))} leads`
   const option = useMemo<ChartOption | null>(() => {
     if (!data) return null
     const last = data.buckets.length - 1
@@ -71,7 +72,9 @@ export function LeadVolume({ view }: { view: View }) {
     ]
     const band = { type: 'line', stack: 'interval', symbol: 'none', silent: true } as const
     return {
-      aria: { enabled: true },
+      // ECharts writes its own description into the chart's aria-label; it opens with ours, then
+      // lists what each series holds.
+      aria: { enabled: true, label: { general: { withoutTitle: `${label}. ` } } },
       animationDuration: 300,
       grid: {
         left: 8,
@@ -163,7 +166,7 @@ export function LeadVolume({ view }: { view: View }) {
           : []),
       ],
     }
-  }, [data, overlay])
+  }, [data, overlay, label])
 
   const empty = data ? data.buckets.every((b) => b.newLeads === 0 && b.conversions === 0) : false
   return (
@@ -198,11 +201,7 @@ export function LeadVolume({ view }: { view: View }) {
       ) : empty ? (
         <Empty>{view.label ? `No leads in ${view.label}` : EMPTY_TEXT[period]}</Empty>
       ) : (
-        <Chart
-          option={option}
-          label={`New leads and conversions, ${view.label ?? period}: ${formatCount(data?.buckets.reduce((s, b) => s + b.newLeads, 0))} leads`}
-          onCategoryClick={openBucket}
-        />
+        <Chart option={option} label={label} onCategoryClick={openBucket} />
       )}
     </Panel>
   )

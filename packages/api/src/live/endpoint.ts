@@ -187,6 +187,7 @@ export function createActivityEndpoint(opts: ActivityEndpointOptions): ActivityE
             live,
             pseudonymKey: deps.pseudonymKey,
             anonymizeLeaderboard: deps.anonymizeLeaderboard,
+            orgTimezone: deps.orgTimezone,
           },
           request.input,
           signal,

@@ -151,6 +151,23 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     expect(msgs.map((m) => Number(m.id))).toEqual([cursor + 1, cursor + 2, cursor + 3])
   })
 
+  it("writes times in the organisation's zone when the subscriber names none", async () => {
+    const inKolkata = createCaller(
+      createInnerContext({
+        db: client.db,
+        clock: { now: () => NOW },
+        orgTimezone: 'Asia/Kolkata',
+        live: hub,
+      }),
+    )
+    const sub = await inKolkata.analytics.activity({})
+    const got = take(sub as AsyncIterable<unknown>, 1)
+    await new Promise((r) => setTimeout(r, 50))
+    await caller.events.ingest([action('K1')])
+    const [first] = (await got) as unknown as { data: { occurredAt: string } }[]
+    expect(first?.data.occurredAt).toMatch(/\+05:30$/)
+  })
+
   it('follows from the newest event when the cursor is ahead of every event (a restored database)', async () => {
     await caller.events.ingest([action('R1')])
     const sub = await caller.analytics.activity({ lastEventId: String(hub.lastSeq + 1_000_000) })

@@ -17,7 +17,10 @@ const PAGE = 500
  * how other agents are shown to them.
  */
 export interface StreamContext
-  extends Pick<Context, 'db' | 'identity' | 'pseudonymKey' | 'anonymizeLeaderboard'> {
+  extends Pick<
+    Context,
+    'db' | 'identity' | 'pseudonymKey' | 'anonymizeLeaderboard' | 'orgTimezone'
+  > {
   live: FeedHub
 }
 
@@ -65,7 +68,8 @@ export async function* activityStream(
   // what the replay already sent.
   const queue = hub.subscribe()
   const visible = feedFilter(ctx.identity, input)
-  const tz = input.tz
+  // Like every read's, the zone defaults to the organisation's (SPEC §4).
+  const tz = input.tz ?? ctx.orgTimezone
   // As on the leaderboard (SPEC §6): agents, and everyone when anonymising, see other agents
   // under pseudonyms — in the id, the name and the summary.
   const identity = ctx.identity
@@ -136,7 +140,9 @@ function sharedEvent(
   let event = byView.get(key)
   if (!event) {
     let message = item.message
-    if (tz) message = { ...message, occurredAt: formatInstant(item.occurredAtMs, tz) }
+    // The hub's messages are written in UTC already.
+    if (tz && tz !== 'UTC')
+      message = { ...message, occurredAt: formatInstant(item.occurredAtMs, tz) }
     if (masked) {
       const name = pseudonyms.nameOf(agentId)
       message = {

@@ -137,7 +137,7 @@ const STREAM_PARAMETER_DOCS: Record<string, string> = {
   agentId: "Only events by this agent or on this agent's leads.",
   teamId: "Only events by this team's agents.",
   backlog: 'Without a cursor: begin with up to this many of the latest events (default 0).',
-  tz: 'IANA zone used to format `occurredAt` (default UTC).',
+  tz: "IANA zone used to format `occurredAt` (default: the organisation's zone).",
   token: 'Bearer token, for clients that cannot send an `Authorization` header.',
 }
 

@@ -79,6 +79,15 @@ describe('runSimulator', () => {
     expect(rate).toBeLessThan(100)
   })
 
+  it('starts its backlog after the newest stored event, so a restart adds no second copy', async () => {
+    received.length = 0
+    const backlogAfter = Date.now() - 60_000
+    await run(url, 1_500, { backlogAfter })
+    const leadEvents = received.flatMap((r) => r.events).filter((e) => e.type !== 'agent.upserted')
+    expect(leadEvents.length).toBeGreaterThan(0)
+    expect(leadEvents.every((e) => Date.parse(e.occurredAt) >= backlogAfter)).toBe(true)
+  })
+
   it('logs failed requests and keeps going until aborted', async () => {
     const lines: string[] = []
     const stats = await run('http://127.0.0.1:9', 800, { cold: true, log: (l) => lines.push(l) })

@@ -22,6 +22,11 @@ export interface SimulatorOptions {
   seasonal?: boolean | undefined
   /** Start with no leads in flight: no backlog burst, but the rate builds up over ~15 minutes. */
   cold?: boolean | undefined
+  /**
+   * The newest event time the database holds (epoch ms): the backlog starts after it, so a
+   * restart (`pnpm dev`'s watch) does not post a second copy of the last minutes' leads.
+   */
+  backlogAfter?: number | undefined
   tickMs?: number | undefined
   log?: ((line: string) => void) | undefined
 }
@@ -84,7 +89,14 @@ export async function runSimulator(opts: SimulatorOptions): Promise<SimulatorSta
   const started = Date.now()
   const warmUp = opts.cold
     ? 0
-    : Math.min(WARM_UP_MS, (MAX_BACKLOG_EVENTS / opts.ratePerSecond) * 1000)
+    : Math.max(
+        0,
+        Math.min(
+          WARM_UP_MS,
+          (MAX_BACKLOG_EVENTS / opts.ratePerSecond) * 1000,
+          started - (opts.backlogAfter ?? Number.NEGATIVE_INFINITY),
+        ),
+      )
   // Re-announcing the roster is harmless (same names) and names agents on an unseeded database.
   agents.forEach((a, i) => {
     const at = started - warmUp - agents.length + i
