@@ -234,19 +234,6 @@ describe('dashboard in Chromium against the production server', () => {
     expect(agentsShown.get('all-time')).toContain(AGENTS.eli)
   })
 
-  it('fits a phone screen: nothing scrolls sideways at 390 px', async () => {
-    const size = page.viewportSize()
-    await page.setViewportSize({ width: 390, height: 844 })
-    try {
-      await expect
-        .poll(() => page.evaluate(() => document.documentElement.scrollWidth), { timeout: 5_000 })
-        .toBeLessThanOrEqual(390)
-      await shot('phone')
-    } finally {
-      if (size) await page.setViewportSize(size)
-    }
-  })
-
   it('shows a posted event in the feed and the KPI within 2 s, without reloading', async () => {
     const metrics = await api<MetricsOutput>('/api/analytics/metrics')
     expect(await kpiText('totalLeads')).toBe(formatCount(metrics.totalLeads))

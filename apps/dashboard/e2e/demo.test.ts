@@ -257,4 +257,21 @@ describe('pnpm dev: demo data, authentication on, the demo-user picker', () => {
     expect(await leaderboardNames(page)).toHaveLength(20)
     expect(pageErrors).toEqual([])
   })
+
+  it('fits a phone screen: the picker and a long zone name do not make the page scroll sideways', async () => {
+    // One of the longest zone names: the zone selector is as wide as its longest option.
+    await page.goto(`${server!.url}/?tz=America/North_Dakota/New_Salem`)
+    await settled(page)
+    await picker().waitFor()
+    const size = page.viewportSize()
+    await page.setViewportSize({ width: 390, height: 844 })
+    try {
+      await expect
+        .poll(() => page.evaluate(() => document.documentElement.scrollWidth), { timeout: 5_000 })
+        .toBeLessThanOrEqual(390)
+      await page.screenshot({ path: join(ARTIFACTS, 'demo-phone.png') })
+    } finally {
+      if (size) await page.setViewportSize(size)
+    }
+  })
 })
