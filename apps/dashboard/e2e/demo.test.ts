@@ -258,11 +258,20 @@ describe('pnpm dev: demo data, authentication on, the demo-user picker', () => {
     expect(pageErrors).toEqual([])
   })
 
-  it('fits a phone screen: the picker and a long zone name do not make the page scroll sideways', async () => {
+  it('opened on a long zone name: marks the organisation zone, and fits a phone without scrolling sideways', async () => {
     // One of the longest zone names: the zone selector is as wide as its longest option.
     await page.goto(`${server!.url}/?tz=America/North_Dakota/New_Salem`)
     await settled(page)
     await picker().waitFor()
+    // Opened on another zone, the selector still marks the organisation's.
+    await expect
+      .poll(
+        () => page.getByLabel('Time zone').locator('option', { hasText: '· organisation' }).count(),
+        {
+          timeout: 5_000,
+        },
+      )
+      .toBe(1)
     const size = page.viewportSize()
     await page.setViewportSize({ width: 390, height: 844 })
     try {

@@ -111,10 +111,12 @@ export function App({ tracker, expiry, token, viewer, devTokens, onViewAs }: App
   // The organisation's zone is whatever the API answers when no zone is asked for; a range is
   // made of its local days, so it is learnt first (in the live view this is the KPIs' own read).
   const [orgZone, setOrgZone] = useState<string>()
-  const probe = trpc.analytics.metrics.useQuery({}, { enabled: !tz && !orgZone })
+  // Asked even when the page opens with a zone (?tz=), so the selector can still mark the
+  // organisation's.
+  const probe = trpc.analytics.metrics.useQuery({}, { enabled: !orgZone })
   useEffect(() => {
-    if (!tz && probe.data) setOrgZone(probe.data.tz)
-  }, [tz, probe.data])
+    if (probe.data) setOrgZone(probe.data.tz)
+  }, [probe.data])
   const zone = tz ?? orgZone
 
   const now = useMinute()

@@ -92,7 +92,8 @@ export function DrillDialog({ request, onClose }: { request: DrillRequest; onClo
             showing <span data-testid="drill-shown">{rows.length}</span>
             {request.count === null
               ? ` ${noun}${q.hasNextPage ? ' so far' : ''}`
-              : ` of ${formatCount(request.count)}`}
+              : // Exact, beside the exact number of rows listed (the title keeps the panel's form).
+                ` of ${request.count}`}
           </p>
         </div>
         <button
