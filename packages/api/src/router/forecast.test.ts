@@ -96,6 +96,56 @@ describe.each(testDatabases())('forecast on $kind', ({ open }) => {
   })
 
   /**
+   * A week of history that began mid-afternoon, as a new organisation's or a seeded demo's does:
+   * the first day, today's weekday, holds only its evening leads. Its curve alone would say a
+   * Thursday starts at 15:00, and six leads by noon would look like a flood.
+   */
+  describe('with a history that begins mid-day', () => {
+    let client: DbClient
+    const NOON = Date.parse('2026-11-26T12:00:00-05:00') // a Thursday
+    const HOURS = [1, 5, 8, 9, 10, 11, 14, 17, 20, 23]
+    beforeAll(async () => {
+      client = await open()
+      const events: LeadEvent[] = []
+      const firstDay = Date.parse('2026-11-19T00:00:00-05:00') // the Thursday before
+      for (let d = firstDay; d <= NOON; d += DAY) {
+        for (const h of HOURS) {
+          const at = d + h * 3_600_000
+          // The history starts at 15:00 on its first day; today runs up to noon.
+          if ((d === firstDay && h < 15) || at > NOON) continue
+          const leadId = `m-${new Date(d).toISOString().slice(0, 10)}-${h}`
+          events.push({
+            id: leadId,
+            type: 'lead.created',
+            occurredAt: new Date(at).toISOString(),
+            leadId,
+          })
+        }
+      }
+      await ingestAll(client, events, NOON)
+    })
+    afterAll(async () => {
+      await client?.close()
+    })
+
+    it('reads the usual curve from whole days only: six by noon is on pace for ten', async () => {
+      const f = await callerAt(client, NOON).analytics.forecast({ tz: NY })
+      expect(f.onPace.soFar.newLeads).toBe(6)
+      expect(f.onPace.newLeads).toBe(10)
+      // The day after the first: no whole day yet, so no curve; the count so far stands.
+      const next = await callerAt(
+        client,
+        Date.parse('2026-11-20T12:00:00-05:00'),
+      ).analytics.forecast({
+        tz: NY,
+      })
+      expect(next.onPace.soFar.newLeads).toBe(6)
+      expect(next.onPace.newLeads).toBeGreaterThanOrEqual(6)
+      expect(next.onPace.newLeads).toBeLessThan(20)
+    })
+  })
+
+  /**
    * Replays the last two weeks of generated history: at 11:00, 14:00 and 17:00 local on each
    * day, "on pace" is compared with the day's final total. Also records the back-test of the
    * demo data.

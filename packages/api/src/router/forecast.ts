@@ -34,12 +34,20 @@ export const forecast = readProcedure(forecastInput).query(({ ctx, input }) =>
     const scope = scopeOf(ctx.scope.agentIds)
     const today = startOf(now, 'day', tz)
     const days = bucketStarts(startOfUnitsBefore(now, 'day', HISTORY_DAYS, tz), today, 'day', tz)
-    const curveFrom = startOfUnitsBefore(now, 'day', CURVE_DAYS, tz)
-    const [history, [soFar], curveRows] = await Promise.all([
+    const [history, [soFar]] = await Promise.all([
       volumeSeries(db, days, today, scope),
       volumeSeries(db, [today], now, scope),
-      intradayCounts(db, { from: curveFrom, to: today }, tz, scope),
     ])
+    // The first day with data may have begun mid-day (a new organisation, a seeded demo): as
+    // part of the usual curve it would say that weekday starts in the afternoon, and a morning's
+    // count would then look like a few percent of the day. The curve starts the day after it,
+    // unless it is the first day of the history, which then runs on from before.
+    const firstData = history.findIndex((d) => d.newLeads > 0 || d.conversions > 0)
+    const curveFrom = Math.max(
+      startOfUnitsBefore(now, 'day', CURVE_DAYS, tz),
+      firstData > 0 ? (days[firstData + 1] ?? today) : 0,
+    )
+    const curveRows = await intradayCounts(db, { from: curveFrom, to: today }, tz, scope)
 
     // Days before the first one with any data are not history yet (a new organisation, or a
     // database seeded with less than twelve weeks).
