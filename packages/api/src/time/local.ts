@@ -123,7 +123,7 @@ export function startOf(ms: number, unit: Unit, tz: string): number {
     if (withinHour(toNaive(start, tz)) === 0) return start
     // The clocks moved by half an hour since (Australia/Lord_Howe), so that instant reads :30. A
     // local hour begins where the wall clock reads :00: here half an hour earlier, and that hour
-    // lasts 90 minutes (or 60 with a half-hour gap in it, when the clocks went forward).
+    // lasts 90 minutes (back: 01:30–02:00 twice; forward: 01:00–02:00, then 02:30–03:00).
     const earlier = start - HALF_HOUR
     // (Offsets of odd minutes, as in Monrovia until 1972, never read :00 there: keep `start`.)
     return withinHour(toNaive(earlier, tz)) === 0 ? earlier : start
@@ -137,8 +137,8 @@ const withinHour = (naive: number) => ((naive % HOUR) + HOUR) % HOUR
 /** The first local unit boundary strictly after `ms`. */
 export function nextBoundary(ms: number, unit: Unit, tz: string): number {
   if (unit === 'hour') {
-    // An hour lasts 60 minutes, or 30 or 90 where the clocks move by half an hour in it; every
-    // offset change falls on a half hour, so stepping by half hours finds the next one.
+    // An hour lasts 60 minutes, or 90 where the clocks move by half an hour in it; every offset
+    // change falls on a half hour, so stepping by half hours finds the next one.
     const start = startOf(ms, 'hour', tz)
     for (let t = start + HALF_HOUR; ; t += HALF_HOUR) {
       const next = startOf(t, 'hour', tz)
