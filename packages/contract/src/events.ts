@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { isoDateTime } from './time.js'
+import { isoDateTimeBetween } from './time.js'
 
 /** Pipeline stages in order; `lost` is terminal and not a stage. */
 export const PIPELINE = ['new', 'contacted', 'qualified', 'retained', 'completed'] as const
@@ -43,12 +43,11 @@ export const safeText = z
 export const entityId = safeText.pipe(z.string().min(1).max(128))
 
 /** ISO 8601 instant with an explicit offset (see `isoDateTime`), within the accepted range. */
-export const isoInstant = isoDateTime.refine((s) => {
-  const t = Date.parse(s)
-  // Not a date-time at all (NaN): the format check has said so already.
-  if (Number.isNaN(t)) return true
-  return t >= Date.parse(EARLIEST_EVENT_TIME) && t < Date.parse(LATEST_EVENT_TIME)
-}, `must be between ${EARLIEST_EVENT_TIME} and ${LATEST_EVENT_TIME}`)
+export const isoInstant = isoDateTimeBetween(
+  EARLIEST_EVENT_TIME,
+  LATEST_EVENT_TIME,
+  `must be between ${EARLIEST_EVENT_TIME} and ${LATEST_EVENT_TIME}`,
+)
 
 const base = { id: entityId, occurredAt: isoInstant }
 

@@ -80,13 +80,23 @@ export const isoDateTime = z
     }),
   )
 
+/** An `isoDateTime` in [earliest, latest), refused with `message` outside it. */
+export function isoDateTimeBetween(earliest: string, latest: string, message: string) {
+  const from = Date.parse(earliest)
+  const to = Date.parse(latest)
+  return isoDateTime.refine((s) => {
+    const t = Date.parse(s)
+    // Not a date-time at all (NaN): the format check has said so already.
+    return Number.isNaN(t) || (t >= from && t < to)
+  }, message)
+}
+
 /** An ISO 8601 instant with an offset, as accepted for custom ranges. */
-export const rangeInstant = isoDateTime.refine((s) => {
-  const t = Date.parse(s)
-  // Not a date-time at all (NaN): the format check has said so already.
-  if (Number.isNaN(t)) return true
-  return t >= Date.parse('1970-01-01T00:00:00Z') && t < Date.parse('2200-01-01T00:00:00Z')
-}, 'must be between 1970 and 2200')
+export const rangeInstant = isoDateTimeBetween(
+  '1970-01-01T00:00:00Z',
+  '2200-01-01T00:00:00Z',
+  'must be between 1970 and 2200',
+)
 
 /** Longest custom range any read accepts, and the most buckets a series may return. */
 export const MAX_RANGE_DAYS = 400
