@@ -62,9 +62,12 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
 export const DATABASE_UNAVAILABLE = 'database unavailable, retry later'
 
 /** Takes one request from the caller's `budget` (429 past it); no limits configured → free. */
+const charge = (ctx: Context, budget: Budget) =>
+  ctx.limits?.consume(budget, callerKey(ctx.identity, ctx.clientIp))
+
 const limited = (budget: Budget) =>
   t.middleware(async ({ ctx, next }) => {
-    await ctx.limits?.consume(budget, callerKey(ctx.identity, ctx.clientIp))
+    await charge(ctx, budget)
     return next()
   })
 
@@ -89,12 +92,17 @@ export const authedProcedure = publicProcedure.use(identified)
 // as a refused token does); identity and role are checked before the input is parsed, so a
 // caller who may not call at all is told so whatever it sent.
 
-/** Sending events: only `ingest` and `admin` identities (anonymous only on an open server). */
+/** Who may send events: `ingest` and `admin` identities (anonymous only on an open server). */
+function requireSender(ctx: Context): void {
+  requireIdentity(ctx)
+  requireIngester(ctx.identity)
+}
+
+/** Sending events (see `requireSender`). */
 export const ingestProcedure = publicProcedure
   .use(limited('ingest'))
-  .use(identified)
   .use(({ ctx, next }) => {
-    requireIngester(ctx.identity)
+    requireSender(ctx)
     return next()
   })
   // Before the batch is parsed: a refused batch costs the busy server nothing more.
@@ -107,10 +115,9 @@ export const ingestProcedure = publicProcedure
  */
 export async function refuseNonIngester(ctx: Context): Promise<void> {
   try {
-    requireIdentity(ctx)
-    requireIngester(ctx.identity)
+    requireSender(ctx)
   } catch (err) {
-    await ctx.limits?.consume('ingest', callerKey(ctx.identity, ctx.clientIp))
+    await charge(ctx, 'ingest')
     throw err
   }
 }
