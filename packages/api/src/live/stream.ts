@@ -124,11 +124,7 @@ export async function* activityStream(
  * the process-wide key, so one masked copy serves every viewer it is hidden from.
  */
 const eventsByItem = new WeakMap<FeedItem, Map<string, ActivityEvent>>()
-function sharedEvent(
-  item: FeedItem,
-  tz: string | undefined,
-  pseudonyms: Pseudonyms | null,
-): ActivityEvent {
+function sharedEvent(item: FeedItem, tz: string, pseudonyms: Pseudonyms | null): ActivityEvent {
   const agentId = item.message.agentId
   const masked = pseudonyms !== null && agentId !== null && pseudonyms.hides(agentId)
   let byView = eventsByItem.get(item)
@@ -136,13 +132,12 @@ function sharedEvent(
     byView = new Map()
     eventsByItem.set(item, byView)
   }
-  const key = `${tz ?? ''}|${masked ? 'masked' : ''}`
+  const key = `${tz}|${masked ? 'masked' : ''}`
   let event = byView.get(key)
   if (!event) {
     let message = item.message
     // The hub's messages are written in UTC already.
-    if (tz && tz !== 'UTC')
-      message = { ...message, occurredAt: formatInstant(item.occurredAtMs, tz) }
+    if (tz !== 'UTC') message = { ...message, occurredAt: formatInstant(item.occurredAtMs, tz) }
     if (masked) {
       const name = pseudonyms.nameOf(agentId)
       message = {
