@@ -39,15 +39,13 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     client = await open()
     hub = new FeedHub(client.db, new InProcessBus(), { maxBuffer: 50 })
     await hub.start()
-    caller = createCaller(
-      createInnerContext({
-        db: client.db,
-        clock: { now: () => NOW },
-        orgTimezone: 'UTC',
-        live: hub,
-      }),
-    )
+    caller = callerIn('UTC')
   })
+  /** A caller of an organisation in `orgTimezone`, on this block's database and hub. */
+  const callerIn = (orgTimezone: string) =>
+    createCaller(
+      createInnerContext({ db: client.db, clock: { now: () => NOW }, orgTimezone, live: hub }),
+    )
   afterAll(async () => {
     await hub?.stop()
     await client?.close()
@@ -152,14 +150,7 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
   })
 
   it("writes times in the organisation's zone when the subscriber names none", async () => {
-    const inKolkata = createCaller(
-      createInnerContext({
-        db: client.db,
-        clock: { now: () => NOW },
-        orgTimezone: 'Asia/Kolkata',
-        live: hub,
-      }),
-    )
+    const inKolkata = callerIn('Asia/Kolkata')
     const sub = await inKolkata.analytics.activity({})
     const got = take(sub as AsyncIterable<unknown>, 1)
     await new Promise((r) => setTimeout(r, 50))
