@@ -82,15 +82,23 @@ if (oursPhases.length > 0) {
     log(`server under test at ${url} on ${database}; idle RSS ${idleRssMb} MB`)
     await warmUpServer(url)
     const ws = url.replace('http', 'ws')
-    const ours = (label: string, transport: 'trpc' | 'plain', wsPath: string, withReads = false) =>
+    /** A run with ingest and reads on `server`, the subscribers on `on` (the same by default). */
+    const ours = (
+      label: string,
+      transport: 'trpc' | 'plain',
+      wsPath: string,
+      withReads = false,
+      on = { child: server, ws },
+    ) =>
       ({
         label,
         transport,
         httpUrl: url,
-        wsUrl: `${ws}${wsPath}`,
-        serverPid: server.pid,
-        loopDelay: () => server.call('loopDelay'),
-        memory: () => server.call('memory'),
+        wsUrl: `${on.ws}${wsPath}`,
+        serverPid: on.child.pid,
+        ...(on.child !== server && { apiPid: server.pid }),
+        loopDelay: () => on.child.call('loopDelay'),
+        memory: () => on.child.call('memory'),
         withReads,
       }) satisfies PhaseSpec
     if (opts.phases.includes('trpc')) {
@@ -143,14 +151,7 @@ if (oursPhases.length > 0) {
             : 'ours: tRPC `wsLink` on a feed instance, ingest on the other'
           results.push(
             await runPhase(
-              {
-                ...ours(label, 'trpc', '/api/trpc', withReads),
-                wsUrl: `${feedWs}/api/trpc`,
-                serverPid: feed.pid,
-                apiPid: server.pid,
-                loopDelay: () => feed.call('loopDelay'),
-                memory: () => feed.call('memory'),
-              },
+              ours(label, 'trpc', '/api/trpc', withReads, { child: feed, ws: feedWs }),
               opts,
               `${runId}${phase.replace('-', '')}`,
             ),
