@@ -1,9 +1,10 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
 import pg from 'pg'
+import { PGliteThread } from './pglite/thread.js'
 import type { Database } from './schema.js'
 
 export type DbKind = 'pglite' | 'postgres'
@@ -15,8 +16,8 @@ export interface DbClient {
   schema: string
   /** Set for `postgres`: the pool behind `db`, for LISTEN/NOTIFY and pool metrics. */
   pool: pg.Pool | null
-  /** Set for `pglite`: the embedded instance behind `db`. */
-  pglite: PGlite | null
+  /** Set for `pglite`: the embedded database behind `db`, on its own thread. */
+  pglite: PGliteThread | null
   close(): Promise<void>
 }
 
@@ -91,13 +92,13 @@ export async function createDbClient(opts: DbOptions = {}): Promise<DbClient> {
 
   // PGlite creates only the last folder of its path.
   if (opts.dataDir) await mkdir(dirname(opts.dataDir), { recursive: true })
-  const pglite = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite()
-  await pglite.waitReady
+  const pglite = await PGliteThread.start(opts.dataDir)
   await pglite.exec(`set timezone = 'UTC'`)
   if (schema !== 'public') {
     await pglite.exec(`create schema if not exists "${schema}"; set search_path = "${schema}"`)
   }
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
+  // The dialect calls only `query` and `close`, which the thread answers as PGlite would.
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite as unknown as PGlite) })
   return {
     db,
     kind: 'pglite',
