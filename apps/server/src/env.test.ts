@@ -1,10 +1,13 @@
+import { execFile } from 'node:child_process'
 import { isAbsolute, join } from 'node:path'
+import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import {
   authEnabled,
   DEFAULT_DATA_DIR,
   DEV_PSEUDONYM_KEY,
   EnvError,
+  envSchema,
   parseEnv,
   pseudonymKeyOf,
   REPO_ROOT,
@@ -174,5 +177,34 @@ describe('parseEnv', () => {
     expect(pseudonymKeyOf(parseEnv({ AUTH_JWT_SECRET: `${SECRET}x` })).key).not.toBe(derived.key)
 
     expect(pseudonymKeyOf(parseEnv({}))).toEqual({ key: DEV_PSEUDONYM_KEY, source: 'dev' })
+  })
+})
+
+describe('the settings under turbo', () => {
+  // turbo's strict mode hands a task only the variables turbo.json lists: a setting missing
+  // there (METRICS_TOKEN, RATE_LIMIT_PER_MINUTE) was silently dropped by `pnpm dev`/`pnpm start`.
+  it('reach the server started by `pnpm dev` and `pnpm start`, every one of them', async () => {
+    const { stdout } = await promisify(execFile)(
+      'pnpm',
+      ['exec', 'turbo', 'run', 'dev', 'start', '--filter=@leads/server', '--dry=json'],
+      { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 },
+    )
+    type Vars = { passthrough: string[] | null; specified: { passThroughEnv?: string[] | null } }
+    const plan = JSON.parse(stdout) as {
+      globalCacheInputs: { environmentVariables: Vars }
+      tasks: { taskId: string; envMode: string; environmentVariables: Vars }[]
+    }
+    const settings = Object.keys(envSchema.shape)
+    const global = plan.globalCacheInputs.environmentVariables.specified.passThroughEnv ?? []
+    const tasks = plan.tasks.filter((t) => /^@leads\/server#(dev|start)$/.test(t.taskId))
+    expect(tasks).toHaveLength(2)
+    for (const task of tasks) {
+      if (task.envMode === 'loose') continue
+      const passed = [...global, ...(task.environmentVariables.passthrough ?? [])]
+      expect(
+        settings.filter((name) => !passed.includes(name)),
+        task.taskId,
+      ).toEqual([])
+    }
   })
 })

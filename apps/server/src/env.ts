@@ -25,7 +25,8 @@ const booleanFlag = z
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
-const envSchema = z
+/** Every setting the server reads, by variable name. */
+export const envSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     HOST: z.string().min(1).default('127.0.0.1'),
