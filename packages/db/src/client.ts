@@ -4,6 +4,7 @@ import type { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
 import pg from 'pg'
+import lockfile from 'proper-lockfile'
 import { PGliteThread } from './pglite/thread.js'
 import type { Database } from './schema.js'
 
@@ -92,7 +93,11 @@ export async function createDbClient(opts: DbOptions = {}): Promise<DbClient> {
 
   // PGlite creates only the last folder of its path.
   if (opts.dataDir) await mkdir(dirname(opts.dataDir), { recursive: true })
-  const pglite = await PGliteThread.start(opts.dataDir)
+  const unlock = opts.dataDir ? await lockDataDir(opts.dataDir) : async () => {}
+  const pglite = await PGliteThread.start(opts.dataDir).catch(async (err: unknown) => {
+    await unlock()
+    throw err
+  })
   await pglite.exec(`set timezone = 'UTC'`)
   if (schema !== 'public') {
     await pglite.exec(`create schema if not exists "${schema}"; set search_path = "${schema}"`)
@@ -106,9 +111,41 @@ export async function createDbClient(opts: DbOptions = {}): Promise<DbClient> {
     pool: null,
     pglite,
     close: async () => {
-      await db.destroy()
-      if (!pglite.closed) await pglite.close()
+      try {
+        await db.destroy()
+        if (!pglite.closed) await pglite.close()
+      } finally {
+        await unlock()
+      }
     },
+  }
+}
+
+/**
+ * PGlite's files can be open in one process only: a second one (`reconcile` beside `pnpm dev`)
+ * corrupts them, and PGlite itself does not refuse. The lock is `<dataDir>.lock`, kept fresh while
+ * held and taken over once stale (10 s), so a killed process does not lock the data for good; a
+ * restart's new process waits a few seconds for the old one to let go.
+ */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  try {
+    return await lockfile.lock(dataDir, {
+      realpath: false,
+      stale: 10_000,
+      retries: { retries: 6, minTimeout: 250, maxTimeout: 2_000 },
+      // The default throws from a timer, crashing the process, when the lock could not be kept
+      // fresh (a loop blocked for 10 s); say so instead, loudly.
+      onCompromised: (err) =>
+        process.emitWarning(
+          `lost the lock on ${dataDir}; another process may open it: ${err.message}`,
+        ),
+    })
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ELOCKED') throw err
+    throw new Error(
+      `the PGlite database at ${dataDir} is open in another process (\`pnpm dev\`?): stop that ` +
+        'one first, or set DATABASE_URL to a Postgres both can share',
+    )
   }
 }
 
