@@ -46,7 +46,12 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
   return migrate(db, (m) => m.migrateToLatest())
 }
 
-/** Rolls back every migration (used by tests and `pnpm db:migrate --down`). */
+/** Rolls back the latest migration applied (`pnpm db:migrate --down`). */
+export async function migrateDownOne(db: Kysely<Database>): Promise<MigrationResultSet> {
+  return migrate(db, (m) => m.migrateDown())
+}
+
+/** Rolls back every migration, dropping every table (tests, `pnpm db:migrate --down --all`). */
 export async function migrateDownAll(db: Kysely<Database>): Promise<MigrationResultSet> {
   return migrate(db, (m) => m.migrateTo(NO_MIGRATIONS))
 }

@@ -32,6 +32,11 @@ const envSchema = z.object({
 
 export type CliEnv = z.infer<typeof envSchema>
 
+/** The script's arguments: `pnpm db:seed -- --days 2` hands it the `--` too. */
+export function scriptArgs(argv: string[] = process.argv.slice(2)): string[] {
+  return argv[0] === '--' ? argv.slice(1) : argv
+}
+
 /** Exits with a clear message when a `--tz` flag is not an IANA zone. */
 export function timeZoneFlag(tz: string): string {
   if (IANAZone.isValidZone(tz)) return tz

@@ -2,11 +2,12 @@ import { parseArgs } from 'node:util'
 import { ensureUpcomingPartitions, migrateToLatest } from '../migrate.js'
 import { DEFAULT_AGENTS, DEFAULT_DAYS } from '../seed/generate.js'
 import { isEmpty, type SeedProgress, seedDatabase } from '../seed/seed.js'
-import { describeDatabase, loadEnv, openDatabase, timeZoneFlag } from './env.js'
+import { describeDatabase, loadEnv, openDatabase, scriptArgs, timeZoneFlag } from './env.js'
 
 const USAGE = `usage: pnpm db:seed [--days N] [--agents N] [--events N] [--tz ZONE] [--seed N] [--if-empty]`
 
 const { values } = parseArgs({
+  args: scriptArgs(),
   options: {
     days: { type: 'string', default: String(DEFAULT_DAYS) },
     agents: { type: 'string', default: String(DEFAULT_AGENTS) },

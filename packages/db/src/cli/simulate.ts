@@ -1,13 +1,14 @@
 import { parseArgs } from 'node:util'
 import { DEFAULT_AGENTS } from '../seed/generate.js'
 import { runSimulator } from '../seed/simulator.js'
-import { loadEnv, timeZoneFlag } from './env.js'
+import { loadEnv, scriptArgs, timeZoneFlag } from './env.js'
 
 const env = loadEnv()
 const USAGE =
   'usage: pnpm simulate [--url URL] [--rate EVENTS_PER_S] [--agents N] [--seed N] [--tz ZONE] [--seasonal] [--cold] [--token JWT]'
 
 const { values } = parseArgs({
+  args: scriptArgs(),
   options: {
     url: { type: 'string', default: `http://127.0.0.1:${env.PORT}` },
     rate: { type: 'string', default: '5' },
