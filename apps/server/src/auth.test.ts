@@ -3,6 +3,7 @@ import {
   type AppRouter,
   createVerifier,
   type LeadEvent,
+  type OpenApiDocument,
   signToken,
   type TokenClaims,
 } from '@leads/api'
@@ -82,6 +83,34 @@ describe.each(testDatabases())('authentication on $kind', ({ open }) => {
     }
     const basic = await fetch(`${url}${METRICS}`, { headers: { authorization: 'Basic YTpi' } })
     expect(basic.status).toBe(401)
+  })
+
+  it('answers 401 without a token wherever the OpenAPI document asks for one, as it documents', async () => {
+    const doc = (await (await get('/api/openapi.json')).json()) as OpenApiDocument
+    expect(doc.security).toEqual([{ bearerAuth: [] }])
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    })
+    const open: string[] = []
+    for (const [path, item] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(item)) {
+        // With the document's example query, as its docs page sends it: a valid request.
+        const query = new URLSearchParams()
+        for (const p of op.parameters ?? [])
+          if ('in' in p && p.in === 'query' && p.example !== undefined) query.set(p.name, p.example)
+        const res = await fetch(`${url}${path}?${query}`, {
+          method: method.toUpperCase(),
+          headers: { accept: 'text/event-stream', 'content-type': 'application/json' },
+          ...(method === 'post' ? { body: '[]' } : {}),
+        })
+        const status = String(res.status)
+        await res.body?.cancel()
+        expect(Object.keys(op.responses), `${method} ${path}`).toContain(status)
+        if (op.security?.length === 0) open.push(path)
+        else expect(status, `${method} ${path}`).toBe('401')
+      }
+    expect(open.sort()).toEqual(['/api/docs', '/api/openapi.json'])
   })
 
   it('lets an agent read its own rows and refuses another agent’s (403)', async () => {

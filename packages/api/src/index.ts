@@ -38,6 +38,7 @@ export { type ActivityEvent, activityStream, expiryOf, REPLAY_LIMIT } from './li
 export { sendPerTick } from './live/writes.js'
 export { RETRY_AFTER_UNAVAILABLE_S, toRestError } from './rest/errors.js'
 export { createRestHandler, type RestHandler, type RestOptions } from './rest/index.js'
+export type { OpenApiDocument } from './rest/openapi.js'
 export {
   ACTIVITY_STREAM_PATH,
   DOCS_PATH,

@@ -57,9 +57,11 @@ function curl(
   op: Operation,
   params: Parameter[],
 ): string {
+  // A public operation says so with an empty `security`; the rest want the token.
+  const auth = op.security?.length === 0 ? '' : ` -H "authorization: Bearer $TOKEN"`
   if (method === 'post') {
     const example = op.requestBody?.content['application/json']?.example
-    return `curl -s -X POST "$API${path}" -H 'content-type: application/json' \\\n  -d ${shellQuote(JSON.stringify(example ?? []))}`
+    return `curl -s -X POST "$API${path}"${auth} -H 'content-type: application/json' \\\n  -d ${shellQuote(JSON.stringify(example ?? []))}`
   }
   const query = new URLSearchParams()
   for (const p of params)
@@ -68,7 +70,8 @@ function curl(
   // A stream needs curl's output unbuffered.
   const ok = op.responses['200'] && resolve<{ content?: object }>(doc, op.responses['200'])
   const streams = ok && ok.content !== undefined && 'text/event-stream' in ok.content
-  return `curl ${streams ? '-N' : '-s'} "$API${path}${qs ? `?${qs}` : ''}"`
+  const accept = streams ? ` -H 'accept: text/event-stream'` : ''
+  return `curl ${streams ? '-N' : '-s'}${accept}${auth} "$API${path}${qs ? `?${qs}` : ''}"`
 }
 
 function operation(doc: OpenApiDocument, path: string, method: string, op: Operation): string {
@@ -133,7 +136,7 @@ td p{margin:0}section{border-top:1px solid #ccc;margin-top:2rem}.method{color:#f
 <h1>${esc(doc.info.title)} <small>${esc(doc.info.version)}</small></h1>
 ${markdown(doc.info.description)}
 <p>Machine-readable: <a href="/api/openapi.json"><code>/api/openapi.json</code></a> (OpenAPI ${esc(doc.openapi)}).
-The examples assume <code>API=${esc(base)}</code>.</p>
+The examples assume <code>API=${esc(base)}</code> and, where the server wants one, a token in <code>TOKEN</code>.</p>
 <h2>Endpoints</h2><ul>${toc}</ul>
 ${ops.map(({ path, method, op }) => operation(doc, path, method, op)).join('\n')}
 </body></html>

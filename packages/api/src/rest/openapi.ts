@@ -44,8 +44,11 @@ export interface OpenApiDocument {
   openapi: string
   info: { title: string; version: string; description: string }
   tags: { name: string; description: string }[]
+  /** Who may call: a bearer token (when the server verifies tokens; otherwise it is ignored). */
+  security: Security
   paths: Record<string, Record<string, Operation>>
   components: {
+    securitySchemes: Record<string, JsonSchema>
     schemas: Record<string, JsonSchema>
     parameters: Record<string, Parameter>
     headers: Record<string, { description: string; schema: JsonSchema }>
@@ -59,6 +62,8 @@ export interface Operation {
   summary: string
   description: string
   parameters?: (Parameter | Ref)[]
+  /** Where it differs from the document's: none for the public documents, `?token=` for streams. */
+  security?: Security
   requestBody?: {
     required: boolean
     description: string
@@ -72,6 +77,7 @@ interface Response {
   content?: Record<string, { schema: JsonSchema }>
 }
 type Ref = { $ref: string }
+type Security = Record<string, string[]>[]
 
 const ref = (kind: string, name: string): Ref => ({ $ref: `#/components/${kind}/${name}` })
 
@@ -111,6 +117,7 @@ const EXAMPLES: Record<string, Record<string, string>> = {
   leaderboard: { period: 'week', limit: '10' },
   leads: { report: 'leadVolume', period: '7d', measure: 'conversions' },
   forecast: { metric: 'newLeads', horizon: '14', tz: 'America/New_York' },
+  export: { report: 'leaderboard', format: 'csv' },
 }
 
 function queryParameters(route: ReadRoute): Parameter[] {
@@ -204,8 +211,20 @@ const STREAM = STREAM_DEFAULTS
 const MIB = STREAM.maxBufferedBytes / 1024 / 1024
 const REPLAY = REPLAY_LIMIT.toLocaleString('en-US')
 
-const DESCRIPTION = `Live lead analytics: the five dashboard reads and event ingest, as plain JSON over HTTP.
+const DESCRIPTION = `Live lead analytics as plain JSON over HTTP: the five dashboard reads, the leads behind any
+number (drill-down), the forecast, CSV/JSON export, event ingest and the live activity stream.
 The same procedures are served over tRPC; this document is generated from the same zod schemas.
+
+## Authentication
+A server started with \`AUTH_JWT_SECRET\` or \`AUTH_JWKS_URL\` (as \`pnpm dev\` is) wants a JWT
+on every call but this document and \`/api/docs\`: \`Authorization: Bearer <token>\`, or
+\`?token=<token>\` on the activity stream for clients that cannot set a header. No token, or a
+bad or expired one, is 401 \`UNAUTHORIZED\`; a role that may not do what was asked is 403
+\`FORBIDDEN\` (an \`agent\` asking for another agent's figures, an \`ingest\` token reading, a
+reader sending events). Roles: \`admin\` (everything), \`manager\` (their teams' figures),
+\`agent\` (their own, others pseudonymised), \`ingest\` (events only). A server without either
+variable is open and ignores tokens. The examples below assume \`TOKEN\` holds a token
+(\`pnpm dev\`: \`POST /api/dev/token\`; otherwise \`pnpm token\`).
 
 ## Time zones and windows
 Every read accepts \`tz\` (an IANA name; default: the organisation's zone) and, where it accepts
@@ -254,7 +273,7 @@ in order and without duplicates, then live events, as long as fewer than ${REPLA
 ingested meanwhile (the retention window; past it, replay starts that many events back).
 
 ## WebSocket
-Upgrade at the path, e.g. \`websocat 'ws://localhost:3000${ACTIVITY_STREAM_PATH}?backlog=10'\`.
+Upgrade at the path, e.g. \`websocat "ws://localhost:3000${ACTIVITY_STREAM_PATH}?backlog=10&token=$TOKEN"\`.
 Every text frame is one message as JSON; the client sends nothing. The server pings every
 ${STREAM.pingMs / 1000} s and drops a connection whose pong does not come within ${STREAM.pongWaitMs / 1000} s. A client
 that falls behind (more than ${MIB} MiB waiting to be sent to it, or its queue full) is closed
@@ -262,7 +281,7 @@ with code ${SLOW_CONSUMER_CODE} and reason "${SLOW_CONSUMER_REASON}"; a server s
 closes with 1001. Either way, reconnect with \`?lastEventId=\` set to the last id received.
 
 ## Server-Sent Events
-A GET that accepts \`text/event-stream\`, e.g. \`curl -N "$API${ACTIVITY_STREAM_PATH}?backlog=10"\`.
+A GET that accepts \`text/event-stream\`, e.g. \`curl -N -H 'accept: text/event-stream' -H "authorization: Bearer $TOKEN" "$API${ACTIVITY_STREAM_PATH}?backlog=10"\`.
 Each event has \`id:\` (the cursor), \`event: activity\` and \`data:\` (the JSON message); a \`: ping\`
 comment comes every ${STREAM.ssePingMs / 1000} s, and \`retry: ${STREAM.sseRetryMs}\` sets the reconnection delay.
 EventSource resumes by itself with the standard \`Last-Event-ID\` header, which wins over
@@ -326,6 +345,7 @@ function exportOperation(): Record<string, Operation> {
             required: name === 'report',
             description: SELECTOR_DOCS[name as keyof typeof SELECTOR_DOCS],
             schema,
+            ...(EXAMPLES.export?.[name] ? { example: EXAMPLES.export[name] } : {}),
           }),
         ),
         ...[...reportParameters].map(
@@ -445,6 +465,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         '`ActivityMessage` per text frame). Resume with `Last-Event-ID` or `lastEventId`; see ' +
         '"Live activity stream" above for heartbeats, slow consumers and the retention window.',
       parameters: streamParameters(),
+      security: [{ bearerAuth: [] }, { queryToken: [] }],
       responses: {
         '101': {
           description:
@@ -512,10 +533,17 @@ export function buildOpenApiDocument(): OpenApiDocument {
     },
   }
 
-  // Every API operation may be refused for rate (429) or answered 503 while the database is away.
+  // Every API operation may be refused a credential (401) or a role (403), for rate (429), or
+  // answered 503 while the database is away; this document and the docs page are public.
   for (const [path, item] of Object.entries(paths)) {
-    if (path === OPENAPI_PATH || path === DOCS_PATH) continue
+    const open = path === OPENAPI_PATH || path === DOCS_PATH
     for (const operation of Object.values(item)) {
+      if (open) {
+        operation.security = []
+        continue
+      }
+      operation.responses['401'] ??= ref('responses', 'Unauthorized')
+      operation.responses['403'] ??= ref('responses', 'Forbidden')
       operation.responses['429'] ??= ref('responses', 'TooManyRequests')
       operation.responses['503'] ??= ref('responses', 'Unavailable')
     }
@@ -529,8 +557,24 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'events', description: 'Event ingest (SPEC §4.7).' },
       { name: 'meta', description: 'This document and the docs page.' },
     ],
+    security: [{ bearerAuth: [] }],
     paths,
     components: {
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'Wanted when the server verifies tokens (`AUTH_JWT_SECRET` or `AUTH_JWKS_URL`); ignored otherwise.',
+        },
+        queryToken: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'token',
+          description: 'The same token, for stream clients that cannot send `Authorization`.',
+        },
+      },
       schemas,
       parameters: {
         IfNoneMatch: {
@@ -586,6 +630,12 @@ export function buildOpenApiDocument(): OpenApiDocument {
           `\`PAYLOAD_TOO_LARGE\`: more than ${MAX_BATCH_BYTES} bytes or more than ${MAX_BATCH_EVENTS} events.`,
         ),
         InternalError: errorResponse('`INTERNAL_SERVER_ERROR`, with a generic message.'),
+        Unauthorized: errorResponse(
+          '`UNAUTHORIZED`: no token where the server wants one, or a malformed, forged or expired one.',
+        ),
+        Forbidden: errorResponse(
+          "`FORBIDDEN`: the token's role may not do this (see Authentication above).",
+        ),
         TooManyRequests: {
           ...errorResponse(
             '`TOO_MANY_REQUESTS`: the caller spent its read or ingest budget (per token subject, or ' +
@@ -605,7 +655,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
           ),
           headers: { 'Retry-After': ref('headers', 'RetryAfter') },
         },
-        Error: errorResponse('Any other error (401, 403, 404, 429, 503) in the same shape.'),
+        Error: errorResponse('Any other error (404, 405) in the same shape.'),
       },
     },
   }
