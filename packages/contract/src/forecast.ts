@@ -14,15 +14,7 @@ export const forecastInput = z.object({
   /** Days to forecast, today first (default 14). */
   horizon: z.coerce
     .number()
-    .pipe(
-      z.union(
-        FORECAST_HORIZONS.map((h) => z.literal(h)) as [
-          z.ZodLiteral<7>,
-          z.ZodLiteral<14>,
-          z.ZodLiteral<30>,
-        ],
-      ),
-    )
+    .pipe(z.literal(FORECAST_HORIZONS))
     .optional(),
   agentId: entityId.optional(),
   teamId: entityId.optional(),

@@ -509,6 +509,14 @@ describe.each(testDatabases())('REST adapter on $kind', ({ open }) => {
       expect(body.error.message).toContain('colour')
     })
 
+    it('names the allowed values of a closed set in the message itself', async () => {
+      const res = await send(`${base}/api/analytics/forecast?horizon=10`)
+      expect(res.status).toBe(400)
+      expect((res.json() as { error: { message: string } }).error.message).toBe(
+        'invalid input: horizon: Invalid option: expected one of 7|14|30',
+      )
+    })
+
     it('answers a range with too many buckets with 400', async () => {
       const res = await send(
         `${base}/api/analytics/lead-volume?from=2025-11-01T00:00:00Z&to=2026-11-01T00:00:00Z&interval=hour`,
