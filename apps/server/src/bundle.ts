@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module'
-import { basename, dirname, extname } from 'node:path'
 import { build } from 'esbuild'
 
 /**
@@ -7,14 +5,12 @@ import { build } from 'esbuild'
  * libraries alike) into one ES module, so production runs plain JavaScript: under `tsx` the
  * loader's own thread and caches add about 90 MB to the process. Left out: PGlite, which loads
  * its WASM and data files from beside its own module (so it is a dependency of this package,
- * resolved from the bundle's folder), and pg's optional native binding. PGlite's thread is a
- * file of its own, `worker.js` beside `outfile`, where the database client looks for it.
+ * resolved from the bundle's folder), and pg's optional native binding.
  */
 export async function bundleServer(entry: string, outfile: string): Promise<void> {
-  const pgliteWorker = createRequire(import.meta.url).resolve('@leads/db/pglite-worker')
   await build({
-    entryPoints: { [basename(outfile, extname(outfile))]: entry, worker: pgliteWorker },
-    outdir: dirname(outfile),
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',

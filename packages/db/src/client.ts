@@ -1,11 +1,10 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { PGlite } from '@electric-sql/pglite'
+import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
 import pg from 'pg'
-import lockfile from 'proper-lockfile'
-import { PGliteThread } from './pglite/thread.js'
+import { lockDataDir } from './dataDirLock.js'
 import type { Database } from './schema.js'
 
 export type DbKind = 'pglite' | 'postgres'
@@ -17,8 +16,8 @@ export interface DbClient {
   schema: string
   /** Set for `postgres`: the pool behind `db`, for LISTEN/NOTIFY and pool metrics. */
   pool: pg.Pool | null
-  /** Set for `pglite`: the embedded database behind `db`, on its own thread. */
-  pglite: PGliteThread | null
+  /** Set for `pglite`: the embedded instance behind `db`. */
+  pglite: PGlite | null
   close(): Promise<void>
 }
 
@@ -94,7 +93,8 @@ export async function createDbClient(opts: DbOptions = {}): Promise<DbClient> {
   // PGlite creates only the last folder of its path.
   if (opts.dataDir) await mkdir(dirname(opts.dataDir), { recursive: true })
   const unlock = opts.dataDir ? await lockDataDir(opts.dataDir) : async () => {}
-  const pglite = await PGliteThread.start(opts.dataDir).catch(async (err: unknown) => {
+  const pglite = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite()
+  await pglite.waitReady.catch(async (err: unknown) => {
     await unlock()
     throw err
   })
@@ -102,8 +102,7 @@ export async function createDbClient(opts: DbOptions = {}): Promise<DbClient> {
   if (schema !== 'public') {
     await pglite.exec(`create schema if not exists "${schema}"; set search_path = "${schema}"`)
   }
-  // The dialect calls only `query` and `close`, which the thread answers as PGlite would.
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite as unknown as PGlite) })
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
   return {
     db,
     kind: 'pglite',
@@ -118,34 +117,6 @@ export async function createDbClient(opts: DbOptions = {}): Promise<DbClient> {
         await unlock()
       }
     },
-  }
-}
-
-/**
- * PGlite's files can be open in one process only: a second one (`reconcile` beside `pnpm dev`)
- * corrupts them, and PGlite itself does not refuse. The lock is `<dataDir>.lock`, kept fresh while
- * held and taken over once stale (10 s), so a killed process does not lock the data for good; a
- * restart's new process waits a few seconds for the old one to let go.
- */
-async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  try {
-    return await lockfile.lock(dataDir, {
-      realpath: false,
-      stale: 10_000,
-      retries: { retries: 6, minTimeout: 250, maxTimeout: 2_000 },
-      // The default throws from a timer, crashing the process, when the lock could not be kept
-      // fresh (a loop blocked for 10 s); say so instead, loudly.
-      onCompromised: (err) =>
-        process.emitWarning(
-          `lost the lock on ${dataDir}; another process may open it: ${err.message}`,
-        ),
-    })
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'ELOCKED') throw err
-    throw new Error(
-      `the PGlite database at ${dataDir} is open in another process (\`pnpm dev\`?): stop that ` +
-        'one first, or set DATABASE_URL to a Postgres both can share',
-    )
   }
 }
 

@@ -54,6 +54,8 @@ export async function seedDatabase(
   }
   const flush = async (batch: LeadEvent[]) => {
     const r = await ingestEvents(db, batch, opts.now)
+    // PGlite never yields to the event loop on its own; let signal handlers run between batches.
+    await new Promise((resolve) => setImmediate(resolve))
     result.events += batch.length
     result.accepted += r.accepted
     result.duplicates += r.duplicates
