@@ -1,7 +1,20 @@
 import type { LeadEvent } from '@leads/contract'
 import { migrateDownAll, migrateToLatest } from '@leads/db'
 import { testDatabases } from '@leads/db/testing'
-import { refFunnel, refHeatmap, refLeaderboard, refLeadVolume, refMetrics } from '@leads/reference'
+import {
+  previousDayWindow,
+  refFunnel,
+  refHeatmap,
+  refLeaderboard,
+  refLeadVolume,
+  refMetrics,
+  startOfLocalDay,
+  startOfLocalDayPlus,
+  startOfLocalHour,
+  startOfLocalISOWeek,
+  startOfLocalMonth,
+  startOfLocalQuarter,
+} from '@leads/reference'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createInnerContext } from '../context.js'
@@ -10,9 +23,11 @@ import { createCaller } from '../root.js'
 /**
  * Every read equals the independent reference (plain TypeScript over the raw events, date-fns
  * time zones) for random event streams delivered in random order and batches, with duplicates,
- * in zones with DST, half-hour and 45-minute offsets. PROPERTY_RUNS raises the run count.
+ * in zones with DST, half-hour and 45-minute offsets, with the organisation's zone as the default.
+ * Events land on window edges (and a millisecond either side) and share instants often, where
+ * off-by-one and tie-break mistakes live. PROPERTY_RUNS raises the run count.
  */
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 12)
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 25)
 const ZONES = [
   'UTC',
   'America/New_York',
@@ -100,14 +115,40 @@ const ageMs = fc.oneof(
   fc.integer({ min: 0, max: 40 * 86_400_000 }),
 )
 
+/**
+ * When an event happened: an age before now; one of the reads' window edges in the zone of the
+ * reads, or a millisecond either side (`edgesOf`); or the instant of an earlier event (a tie).
+ */
+const when = fc.oneof(
+  { weight: 5, arbitrary: ageMs.map((age) => ({ age })) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ edge: fc.nat(), nudge: fc.constantFrom(-1, 0, 0, 1) }),
+  },
+  { weight: 2, arbitrary: fc.record({ sameAs: fc.nat() }) },
+)
+
 const scenario = fc.record({
   now: fc.constantFrom(...NOWS),
   tz: fc.constantFrom(...ZONES),
-  events: fc.array(fc.tuple(eventBody, ageMs), { minLength: 1, maxLength: 45 }),
+  orgTz: fc.constantFrom(...ZONES),
+  /** Left out, the reads take the organisation's zone. */
+  tzGiven: fc.boolean(),
+  events: fc.array(fc.tuple(eventBody, when), { minLength: 1, maxLength: 45, size: 'medium' }),
   duplicates: fc.array(fc.nat(), { maxLength: 8 }),
   batchSize: fc.integer({ min: 1, max: 20 }),
   order: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 60, maxLength: 60 }),
-  custom: fc.option(fc.tuple(ageMs, fc.integer({ min: 1, max: 10 * 86_400_000 })), { nil: null }),
+  custom: fc.option(
+    fc.oneof(
+      fc.tuple(ageMs, fc.integer({ min: 1, max: 10 * 86_400_000 })).map(([age, length]) => ({
+        age,
+        length,
+      })),
+      // A custom window from one edge to another, so events sit exactly on its bounds.
+      fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => ({ edges: [a, b] as const })),
+    ),
+    { nil: null },
+  ),
   filter: fc.constantFrom<{ agentId?: string; teamId?: string }>(
     {},
     {},
@@ -115,6 +156,31 @@ const scenario = fc.record({
     { teamId: 't1' },
   ),
 })
+
+/** The instants where the reads' windows and buckets begin or end, at or before `now`. */
+function edgesOf(now: number, zone: string): number[] {
+  const today = startOfLocalDay(now, zone)
+  const hour = startOfLocalHour(now, zone)
+  const week = startOfLocalISOWeek(now, zone)
+  const month = startOfLocalMonth(now, zone)
+  const quarter = startOfLocalQuarter(now, zone)
+  const edges = [
+    now,
+    hour,
+    startOfLocalHour(hour - 1, zone),
+    startOfLocalHour(now - 86_400_000, zone),
+    today,
+    previousDayWindow(now, zone).to,
+    ...[-1, -6, -7, -29, -30].map((n) => startOfLocalDayPlus(today, n, zone)),
+    week,
+    startOfLocalISOWeek(week - 1, zone),
+    month,
+    startOfLocalMonth(month - 1, zone),
+    quarter,
+    startOfLocalQuarter(quarter - 1, zone),
+  ]
+  return [...new Set(edges)].filter((t) => t <= now).sort((a, b) => a - b)
+}
 
 /** Numbers within a relative 1e-9 (SQL sums and JS sums may round differently); all else exact. */
 function expectMatches(actual: unknown, expected: unknown, path = '$'): void {
@@ -163,30 +229,52 @@ describe.each(testDatabases())('analytics reads equal the reference on $kind', (
       fc.asyncProperty(scenario, async (s) => {
         await migrateDownAll(client.db)
         await migrateToLatest(client.db)
-        const events: LeadEvent[] = s.events.map(([body, age], i) => ({
+        const zone = s.tzGiven ? s.tz : s.orgTz
+        const edges = edgesOf(s.now, zone)
+        const edge = (i: number) => edges[i % edges.length]!
+        const range = !s.custom
+          ? {}
+          : 'age' in s.custom
+            ? {
+                from: new Date(s.now - s.custom.age).toISOString(),
+                to: new Date(s.now - s.custom.age + s.custom.length).toISOString(),
+              }
+            : (() => {
+                const [a, b] = s.custom.edges.map(edge).sort((x, y) => x - y) as [number, number]
+                // A window of at least a millisecond.
+                const to = b > a ? b : a + 3_600_000
+                return { from: new Date(a).toISOString(), to: new Date(to).toISOString() }
+              })()
+        const instants: number[] = []
+        for (const [, w] of s.events) {
+          const t =
+            'age' in w
+              ? s.now - w.age
+              : 'edge' in w
+                ? Math.min(s.now, edge(w.edge) + w.nudge)
+                : instants.length > 0
+                  ? instants[w.sameAs % instants.length]!
+                  : s.now
+          instants.push(t)
+        }
+        const events: LeadEvent[] = s.events.map(([body], i) => ({
           ...body,
           id: `e${i}`,
-          occurredAt: new Date(s.now - age).toISOString(),
+          occurredAt: new Date(instants[i]!).toISOString(),
         }))
         const delivery = [...events, ...s.duplicates.map((d) => events[d % events.length]!)]
           .map((e, i) => ({ e, k: s.order[i % s.order.length]! + i * 1e-9 }))
           .sort((a, b) => a.k - b.k)
           .map((x) => x.e)
         const caller = createCaller(
-          createInnerContext({ db: client.db, clock: { now: () => s.now }, orgTimezone: 'UTC' }),
+          createInnerContext({ db: client.db, clock: { now: () => s.now }, orgTimezone: s.orgTz }),
         )
         for (let i = 0; i < delivery.length; i += s.batchSize) {
           const r = await caller.events.ingest(delivery.slice(i, i + s.batchSize))
           expect(r.rejected).toEqual([])
         }
         const now = new Date(s.now)
-        const range = s.custom
-          ? {
-              from: new Date(s.now - s.custom[0]).toISOString(),
-              to: new Date(s.now - s.custom[0] + s.custom[1]).toISOString(),
-            }
-          : {}
-        const tz = { tz: s.tz }
+        const tz = s.tzGiven ? { tz: s.tz } : {}
         const check = async (name: string, actual: Promise<unknown>, expected: () => unknown) => {
           try {
             expectMatches(await actual, expected())
@@ -195,52 +283,55 @@ describe.each(testDatabases())('analytics reads equal the reference on $kind', (
           }
         }
         await check('metrics', caller.analytics.metrics({ ...tz, ...s.filter }), () =>
-          refMetrics(events, { ...tz, ...s.filter }, now, 'UTC'),
+          refMetrics(events, { ...tz, ...s.filter }, now, s.orgTz),
         )
         await check('metrics custom', caller.analytics.metrics({ ...tz, ...range }), () =>
-          refMetrics(events, { ...tz, ...range }, now, 'UTC'),
+          refMetrics(events, { ...tz, ...range }, now, s.orgTz),
         )
         for (const period of ['24h', '7d', '30d'] as const) {
           await check(
             `leadVolume ${period}`,
             caller.analytics.leadVolume({ ...tz, period, ...s.filter }),
-            () => refLeadVolume(events, { ...tz, period, ...s.filter }, now, 'UTC'),
+            () => refLeadVolume(events, { ...tz, period, ...s.filter }, now, s.orgTz),
           )
         }
-        await check(
-          'leadVolume 7d hourly',
-          caller.analytics.leadVolume({ ...tz, period: '7d', interval: 'hour' }),
-          () => refLeadVolume(events, { ...tz, period: '7d', interval: 'hour' }, now, 'UTC'),
-        )
+        // An explicit interval floors the period's start to its own unit.
+        for (const period of ['24h', '7d', '30d'] as const)
+          for (const interval of ['hour', 'day', 'week'] as const)
+            await check(
+              `leadVolume ${period} by ${interval}`,
+              caller.analytics.leadVolume({ ...tz, period, interval }),
+              () => refLeadVolume(events, { ...tz, period, interval }, now, s.orgTz),
+            )
         if (s.custom) {
           await check('leadVolume custom', caller.analytics.leadVolume({ ...tz, ...range }), () =>
-            refLeadVolume(events, { ...tz, ...range }, now, 'UTC'),
+            refLeadVolume(events, { ...tz, ...range }, now, s.orgTz),
           )
         }
         for (const period of ['week', 'month', 'quarter'] as const) {
           await check(
             `funnel ${period}`,
             caller.analytics.funnel({ ...tz, period, ...s.filter }),
-            () => refFunnel(events, { ...tz, period, ...s.filter }, now, 'UTC'),
+            () => refFunnel(events, { ...tz, period, ...s.filter }, now, s.orgTz),
           )
         }
         for (const period of ['week', 'month'] as const) {
           await check(
             `heatmap ${period}`,
             caller.analytics.heatmap({ ...tz, period, ...s.filter }),
-            () => refHeatmap(events, { ...tz, period, ...s.filter }, now, 'UTC'),
+            () => refHeatmap(events, { ...tz, period, ...s.filter }, now, s.orgTz),
           )
         }
         for (const period of ['today', 'week', 'month', 'all-time'] as const) {
           const input = { ...tz, period, ...(s.filter.teamId && { teamId: s.filter.teamId }) }
           await check(`leaderboard ${period}`, caller.analytics.leaderboard(input), () =>
-            refLeaderboard(events, input, now, 'UTC'),
+            refLeaderboard(events, input, now, s.orgTz),
           )
         }
         await check(
           'leaderboard custom page',
           caller.analytics.leaderboard({ ...tz, ...range, limit: 2, offset: 1 }),
-          () => refLeaderboard(events, { ...tz, ...range, limit: 2, offset: 1 }, now, 'UTC'),
+          () => refLeaderboard(events, { ...tz, ...range, limit: 2, offset: 1 }, now, s.orgTz),
         )
       }),
       { numRuns: RUNS },

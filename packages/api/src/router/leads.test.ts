@@ -2,6 +2,7 @@ import type { LeadEvent, LeadRow, LeadsInput } from '@leads/contract'
 import { type DbClient, ingestEvents } from '@leads/db'
 import { generateEvents } from '@leads/db/seed'
 import { testDatabases } from '@leads/db/testing'
+import { startOfLocalDay } from '@leads/reference'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createInnerContext, type Identity } from '../context.js'
@@ -50,6 +51,14 @@ describe.each(testDatabases())('drill-down lists sum to the reports on $kind', (
       },
     ]
     extra.push({ ...extra[1]!, id: 'x-a2', occurredAt: '2026-11-03T14:05:00Z' } as LeadEvent)
+    // Assigned exactly as today begins and again later today: one lead, once, in today's list.
+    const today = startOfLocalDay(NOW, TZ)
+    const iso = (t: number) => new Date(t).toISOString()
+    extra.push(
+      { id: 'y-c', type: 'lead.created', occurredAt: iso(today - 3_600_000), leadId: 'y' },
+      { ...extra[1]!, id: 'y-a1', occurredAt: iso(today), leadId: 'y' } as LeadEvent,
+      { ...extra[1]!, id: 'y-a2', occurredAt: iso(today + 600_000), leadId: 'y' } as LeadEvent,
+    )
     for (let i = 0; i < events.length; i += 5_000)
       await ingestEvents(client.db, events.slice(i, i + 5_000), new Date(NOW))
     await ingestEvents(client.db, extra, new Date(NOW))
