@@ -1,8 +1,8 @@
-import type { LeadEvent, LeadRow, LeadsInput } from '@leads/contract'
+import { type LeadEvent, type LeadRow, type LeadsInput, PIPELINE } from '@leads/contract'
 import { type DbClient, ingestEvents } from '@leads/db'
 import { generateEvents } from '@leads/db/seed'
 import { testDatabases } from '@leads/db/testing'
-import { startOfLocalDay } from '@leads/reference'
+import { buildModel, type Model, startOfLocalDay } from '@leads/reference'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createInnerContext, type Identity } from '../context.js'
@@ -19,6 +19,8 @@ const TZ = 'America/New_York'
  */
 describe.each(testDatabases())('drill-down lists sum to the reports on $kind', ({ open }) => {
   let client: DbClient
+  /** The reference's reading of everything ingested, for the rows' per-lead facts. */
+  let model: Model
   const caller = (identity: Identity | null = null) =>
     createCaller(
       createInnerContext(
@@ -62,6 +64,7 @@ describe.each(testDatabases())('drill-down lists sum to the reports on $kind', (
     for (let i = 0; i < events.length; i += 5_000)
       await ingestEvents(client.db, events.slice(i, i + 5_000), new Date(NOW))
     await ingestEvents(client.db, extra, new Date(NOW))
+    model = buildModel([...events, ...extra])
   }, 240_000)
   afterAll(async () => {
     await client?.close()
@@ -131,6 +134,9 @@ describe.each(testDatabases())('drill-down lists sum to the reports on $kind', (
       for (const s of f.stages) {
         const rows = await all({ report: 'funnel', period, stage: s.stage })
         expect(rows.length, `${period} ${s.stage}`).toBe(s.count)
+        // Each row's furthest stage, `lost` ignored (a lead lost after completing stays completed).
+        for (const r of rows)
+          expect(r.furthestStage, r.leadId).toBe(PIPELINE[model.leads.get(r.leadId)!.furthestRank])
       }
       // This week's and month's cohorts are days old and have had little time to convert.
       expect(f.stages[period === 'quarter' ? 4 : 1]!.count).toBeGreaterThan(0)
