@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createDbClient } from '../client.js'
 import { migrations } from '../migrations/index.js'
 
 const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url))
@@ -50,4 +51,19 @@ describe('the database commands, as `pnpm <script> -- <flags>` runs them', () =>
         .map((n) => `rolled back ${n}`),
     )
   }, 120_000)
+
+  it('refuse a PGlite database another process has open, with the reason and no stack', async () => {
+    const held = await createDbClient({ dataDir: join(dataDir, 'db') })
+    try {
+      const err = (await run('reconcile').catch((e: unknown) => e)) as {
+        code: number
+        stderr: string
+      }
+      expect(err.code).toBe(1)
+      expect(err.stderr).toContain(`is open in another process (pid ${process.pid}`)
+      expect(err.stderr).not.toMatch(/^\s+at /m)
+    } finally {
+      await held.close()
+    }
+  }, 60_000)
 })

@@ -64,13 +64,21 @@ export function pgliteDir(env: CliEnv): string {
   return resolve(REPO_ROOT, env.DATA_DIR ?? '.data/pglite')
 }
 
-/** `DATABASE_URL` set → Postgres; otherwise the embedded PGlite at `pgliteDir`. */
-export function openDatabase(env: CliEnv): Promise<DbClient> {
-  if (env.DATABASE_URL) return createDbClient({ databaseUrl: env.DATABASE_URL })
-  const dir = pgliteDir(env)
-  // PGlite creates only the last path segment.
-  mkdirSync(dir, { recursive: true })
-  return createDbClient({ dataDir: dir })
+/**
+ * `DATABASE_URL` set → Postgres; otherwise the embedded PGlite at `pgliteDir`. One that cannot be
+ * opened (PGlite held by `pnpm dev`, Postgres refusing) exits with the reason, not a stack trace.
+ */
+export async function openDatabase(env: CliEnv): Promise<DbClient> {
+  try {
+    if (env.DATABASE_URL) return await createDbClient({ databaseUrl: env.DATABASE_URL })
+    const dir = pgliteDir(env)
+    // PGlite creates only the last path segment.
+    mkdirSync(dir, { recursive: true })
+    return await createDbClient({ dataDir: dir })
+  } catch (err) {
+    console.error(`cannot open ${describeDatabase(env)}: ${(err as Error).message}`)
+    process.exit(1)
+  }
 }
 
 /** Where the data goes, without the password. */
