@@ -12,10 +12,7 @@ export const forecastInput = z.object({
   tz: timeZone.optional(),
   metric: z.enum(FORECAST_METRICS).optional(),
   /** Days to forecast, today first (default 14). */
-  horizon: z.coerce
-    .number()
-    .pipe(z.literal(FORECAST_HORIZONS))
-    .optional(),
+  horizon: z.coerce.number().pipe(z.literal(FORECAST_HORIZONS)).optional(),
   agentId: entityId.optional(),
   teamId: entityId.optional(),
 })
