@@ -40,7 +40,8 @@ const ZONES = [
   // Clocks move by half an hour: one local hour a year lasts 90 minutes, one 30.
   'Australia/Lord_Howe',
 ]
-// "Now" on and around DST changes (NY spring-forward and fall-back, London, Adelaide) and plain days.
+// "Now" on and around DST changes (NY spring-forward and fall-back, London, Adelaide), plain days,
+// and on local midnights (see MIDNIGHTS).
 const NOWS = [
   '2026-03-08T16:20:00Z',
   '2026-03-09T04:07:30Z',
@@ -50,7 +51,21 @@ const NOWS = [
   '2026-04-05T02:44:00Z',
   '2026-10-04T11:15:00Z',
   '2026-06-15T18:29:59.999Z',
+  '2026-06-15T18:30:00Z',
+  '2026-11-30T00:00:00Z',
+  '2026-07-01T00:00:00Z',
 ].map(Date.parse)
+
+/**
+ * Instants that are exactly a local midnight in their zone, where today's bucket starts at now:
+ * Kolkata; New York after fall-back; UTC on a Monday; UTC on the first day of a month and quarter.
+ */
+const MIDNIGHTS: [string, string][] = [
+  ['2026-06-15T18:30:00Z', 'Asia/Kolkata'],
+  ['2026-11-02T05:00:00Z', 'America/New_York'],
+  ['2026-11-30T00:00:00Z', 'UTC'],
+  ['2026-07-01T00:00:00Z', 'UTC'],
+]
 
 const LEADS = ['L1', 'L2', 'L3', 'L4', 'L5', 'L6']
 const AGENTS = ['a1', 'a2', 'a3', 'a4']
@@ -157,6 +172,8 @@ const scenario = fc.record({
   ),
 })
 
+type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never
+
 /** The instants where the reads' windows and buckets begin or end, at or before `now`. */
 function edgesOf(now: number, zone: string): number[] {
   const today = startOfLocalDay(now, zone)
@@ -224,117 +241,123 @@ describe.each(testDatabases())('analytics reads equal the reference on $kind', (
     await client?.close()
   })
 
-  it('for random streams, orders, batches, zones and windows', async () => {
-    await fc.assert(
-      fc.asyncProperty(scenario, async (s) => {
-        await migrateDownAll(client.db)
-        await migrateToLatest(client.db)
-        const zone = s.tzGiven ? s.tz : s.orgTz
-        const edges = edgesOf(s.now, zone)
-        const edge = (i: number) => edges[i % edges.length]!
-        const range = !s.custom
-          ? {}
-          : 'age' in s.custom
-            ? {
-                from: new Date(s.now - s.custom.age).toISOString(),
-                to: new Date(s.now - s.custom.age + s.custom.length).toISOString(),
-              }
-            : (() => {
-                const [a, b] = s.custom.edges.map(edge).sort((x, y) => x - y) as [number, number]
-                // A window of at least a millisecond.
-                const to = b > a ? b : a + 3_600_000
-                return { from: new Date(a).toISOString(), to: new Date(to).toISOString() }
-              })()
-        const instants: number[] = []
-        for (const [, w] of s.events) {
-          const t =
-            'age' in w
-              ? s.now - w.age
-              : 'edge' in w
-                ? Math.min(s.now, edge(w.edge) + w.nudge)
-                : instants.length > 0
-                  ? instants[w.sameAs % instants.length]!
-                  : s.now
-          instants.push(t)
-        }
-        const events: LeadEvent[] = s.events.map(([body], i) => ({
-          ...body,
-          id: `e${i}`,
-          occurredAt: new Date(instants[i]!).toISOString(),
-        }))
-        const delivery = [...events, ...s.duplicates.map((d) => events[d % events.length]!)]
-          .map((e, i) => ({ e, k: s.order[i % s.order.length]! + i * 1e-9 }))
-          .sort((a, b) => a.k - b.k)
-          .map((x) => x.e)
-        const caller = createCaller(
-          createInnerContext({ db: client.db, clock: { now: () => s.now }, orgTimezone: s.orgTz }),
-        )
-        for (let i = 0; i < delivery.length; i += s.batchSize) {
-          const r = await caller.events.ingest(delivery.slice(i, i + s.batchSize))
-          expect(r.rejected).toEqual([])
-        }
-        const now = new Date(s.now)
-        const tz = s.tzGiven ? { tz: s.tz } : {}
-        const check = async (name: string, actual: Promise<unknown>, expected: () => unknown) => {
-          try {
-            expectMatches(await actual, expected())
-          } catch (err) {
-            throw new Error(`${name}: ${(err as Error).message}`)
+  /** Ingests the scenario's events into an empty database; every read must equal the reference. */
+  async function checkScenario(s: Scenario): Promise<void> {
+    await migrateDownAll(client.db)
+    await migrateToLatest(client.db)
+    const zone = s.tzGiven ? s.tz : s.orgTz
+    const edges = edgesOf(s.now, zone)
+    const edge = (i: number) => edges[i % edges.length]!
+    const range = !s.custom
+      ? {}
+      : 'age' in s.custom
+        ? {
+            from: new Date(s.now - s.custom.age).toISOString(),
+            to: new Date(s.now - s.custom.age + s.custom.length).toISOString(),
           }
-        }
-        await check('metrics', caller.analytics.metrics({ ...tz, ...s.filter }), () =>
-          refMetrics(events, { ...tz, ...s.filter }, now, s.orgTz),
-        )
-        await check('metrics custom', caller.analytics.metrics({ ...tz, ...range }), () =>
-          refMetrics(events, { ...tz, ...range }, now, s.orgTz),
-        )
-        for (const period of ['24h', '7d', '30d'] as const) {
-          await check(
-            `leadVolume ${period}`,
-            caller.analytics.leadVolume({ ...tz, period, ...s.filter }),
-            () => refLeadVolume(events, { ...tz, period, ...s.filter }, now, s.orgTz),
-          )
-        }
-        // An explicit interval floors the period's start to its own unit.
-        for (const period of ['24h', '7d', '30d'] as const)
-          for (const interval of ['hour', 'day', 'week'] as const)
-            await check(
-              `leadVolume ${period} by ${interval}`,
-              caller.analytics.leadVolume({ ...tz, period, interval }),
-              () => refLeadVolume(events, { ...tz, period, interval }, now, s.orgTz),
-            )
-        if (s.custom) {
-          await check('leadVolume custom', caller.analytics.leadVolume({ ...tz, ...range }), () =>
-            refLeadVolume(events, { ...tz, ...range }, now, s.orgTz),
-          )
-        }
-        for (const period of ['week', 'month', 'quarter'] as const) {
-          await check(
-            `funnel ${period}`,
-            caller.analytics.funnel({ ...tz, period, ...s.filter }),
-            () => refFunnel(events, { ...tz, period, ...s.filter }, now, s.orgTz),
-          )
-        }
-        for (const period of ['week', 'month'] as const) {
-          await check(
-            `heatmap ${period}`,
-            caller.analytics.heatmap({ ...tz, period, ...s.filter }),
-            () => refHeatmap(events, { ...tz, period, ...s.filter }, now, s.orgTz),
-          )
-        }
-        for (const period of ['today', 'week', 'month', 'all-time'] as const) {
-          const input = { ...tz, period, ...(s.filter.teamId && { teamId: s.filter.teamId }) }
-          await check(`leaderboard ${period}`, caller.analytics.leaderboard(input), () =>
-            refLeaderboard(events, input, now, s.orgTz),
-          )
-        }
-        await check(
-          'leaderboard custom page',
-          caller.analytics.leaderboard({ ...tz, ...range, limit: 2, offset: 1 }),
-          () => refLeaderboard(events, { ...tz, ...range, limit: 2, offset: 1 }, now, s.orgTz),
-        )
-      }),
-      { numRuns: RUNS },
+        : (() => {
+            const [a, b] = s.custom.edges.map(edge).sort((x, y) => x - y) as [number, number]
+            // A window of at least a millisecond.
+            const to = b > a ? b : a + 3_600_000
+            return { from: new Date(a).toISOString(), to: new Date(to).toISOString() }
+          })()
+    const instants: number[] = []
+    for (const [, w] of s.events) {
+      const t =
+        'age' in w
+          ? s.now - w.age
+          : 'edge' in w
+            ? Math.min(s.now, edge(w.edge) + w.nudge)
+            : instants.length > 0
+              ? instants[w.sameAs % instants.length]!
+              : s.now
+      instants.push(t)
+    }
+    const events: LeadEvent[] = s.events.map(([body], i) => ({
+      ...body,
+      id: `e${i}`,
+      occurredAt: new Date(instants[i]!).toISOString(),
+    }))
+    const delivery = [...events, ...s.duplicates.map((d) => events[d % events.length]!)]
+      .map((e, i) => ({ e, k: s.order[i % s.order.length]! + i * 1e-9 }))
+      .sort((a, b) => a.k - b.k)
+      .map((x) => x.e)
+    const caller = createCaller(
+      createInnerContext({ db: client.db, clock: { now: () => s.now }, orgTimezone: s.orgTz }),
     )
+    for (let i = 0; i < delivery.length; i += s.batchSize) {
+      const r = await caller.events.ingest(delivery.slice(i, i + s.batchSize))
+      expect(r.rejected).toEqual([])
+    }
+    const now = new Date(s.now)
+    const tz = s.tzGiven ? { tz: s.tz } : {}
+    const check = async (name: string, actual: Promise<unknown>, expected: () => unknown) => {
+      try {
+        expectMatches(await actual, expected())
+      } catch (err) {
+        throw new Error(`${name}: ${(err as Error).message}`)
+      }
+    }
+    await check('metrics', caller.analytics.metrics({ ...tz, ...s.filter }), () =>
+      refMetrics(events, { ...tz, ...s.filter }, now, s.orgTz),
+    )
+    await check('metrics custom', caller.analytics.metrics({ ...tz, ...range }), () =>
+      refMetrics(events, { ...tz, ...range }, now, s.orgTz),
+    )
+    for (const period of ['24h', '7d', '30d'] as const) {
+      await check(
+        `leadVolume ${period}`,
+        caller.analytics.leadVolume({ ...tz, period, ...s.filter }),
+        () => refLeadVolume(events, { ...tz, period, ...s.filter }, now, s.orgTz),
+      )
+    }
+    // An explicit interval floors the period's start to its own unit.
+    for (const period of ['24h', '7d', '30d'] as const)
+      for (const interval of ['hour', 'day', 'week'] as const)
+        await check(
+          `leadVolume ${period} by ${interval}`,
+          caller.analytics.leadVolume({ ...tz, period, interval }),
+          () => refLeadVolume(events, { ...tz, period, interval }, now, s.orgTz),
+        )
+    if (s.custom) {
+      await check('leadVolume custom', caller.analytics.leadVolume({ ...tz, ...range }), () =>
+        refLeadVolume(events, { ...tz, ...range }, now, s.orgTz),
+      )
+    }
+    for (const period of ['week', 'month', 'quarter'] as const) {
+      await check(`funnel ${period}`, caller.analytics.funnel({ ...tz, period, ...s.filter }), () =>
+        refFunnel(events, { ...tz, period, ...s.filter }, now, s.orgTz),
+      )
+    }
+    for (const period of ['week', 'month'] as const) {
+      await check(
+        `heatmap ${period}`,
+        caller.analytics.heatmap({ ...tz, period, ...s.filter }),
+        () => refHeatmap(events, { ...tz, period, ...s.filter }, now, s.orgTz),
+      )
+    }
+    for (const period of ['today', 'week', 'month', 'all-time'] as const) {
+      const input = { ...tz, period, ...(s.filter.teamId && { teamId: s.filter.teamId }) }
+      await check(`leaderboard ${period}`, caller.analytics.leaderboard(input), () =>
+        refLeaderboard(events, input, now, s.orgTz),
+      )
+    }
+    await check(
+      'leaderboard custom page',
+      caller.analytics.leaderboard({ ...tz, ...range, limit: 2, offset: 1 }),
+      () => refLeaderboard(events, { ...tz, ...range, limit: 2, offset: 1 }, now, s.orgTz),
+    )
+  }
+
+  it('for random streams, orders, batches, zones and windows', async () => {
+    await fc.assert(fc.asyncProperty(scenario, checkScenario), { numRuns: RUNS })
   }, 300_000)
+
+  it('at local midnights, in the zone whose midnight it is', async () => {
+    // Random runs rarely pair such a now with its zone; these pairs always run.
+    for (const [i, [at, zone]] of MIDNIGHTS.entries()) {
+      const [s] = fc.sample(scenario, { numRuns: 1, seed: 1_000 + i })
+      await checkScenario({ ...s!, now: Date.parse(at), tz: zone, orgTz: zone })
+    }
+  }, 120_000)
 })
