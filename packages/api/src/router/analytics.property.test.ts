@@ -40,22 +40,6 @@ const ZONES = [
   // Clocks move by half an hour: one local hour a year lasts 90 minutes, one 30.
   'Australia/Lord_Howe',
 ]
-// "Now" on and around DST changes (NY spring-forward and fall-back, London, Adelaide), plain days,
-// and on local midnights (see MIDNIGHTS).
-const NOWS = [
-  '2026-03-08T16:20:00Z',
-  '2026-03-09T04:07:30Z',
-  '2026-11-01T13:52:10Z',
-  '2026-11-02T05:00:00Z',
-  '2026-03-29T09:31:00Z',
-  '2026-04-05T02:44:00Z',
-  '2026-10-04T11:15:00Z',
-  '2026-06-15T18:29:59.999Z',
-  '2026-06-15T18:30:00Z',
-  '2026-11-30T00:00:00Z',
-  '2026-07-01T00:00:00Z',
-].map(Date.parse)
-
 /**
  * Instants that are exactly a local midnight in their zone, where today's bucket starts at now:
  * Kolkata; New York after fall-back; UTC on a Monday; UTC on the first day of a month and quarter.
@@ -66,6 +50,18 @@ const MIDNIGHTS: [string, string][] = [
   ['2026-11-30T00:00:00Z', 'UTC'],
   ['2026-07-01T00:00:00Z', 'UTC'],
 ]
+// "Now" on and around DST changes (NY spring-forward and fall-back, London, Adelaide), plain days,
+// and the midnights above (in whatever zone a run picks).
+const NOWS = [
+  '2026-03-08T16:20:00Z',
+  '2026-03-09T04:07:30Z',
+  '2026-11-01T13:52:10Z',
+  '2026-03-29T09:31:00Z',
+  '2026-04-05T02:44:00Z',
+  '2026-10-04T11:15:00Z',
+  '2026-06-15T18:29:59.999Z',
+  ...MIDNIGHTS.map(([at]) => at),
+].map(Date.parse)
 
 const LEADS = ['L1', 'L2', 'L3', 'L4', 'L5', 'L6']
 const AGENTS = ['a1', 'a2', 'a3', 'a4']
@@ -199,6 +195,20 @@ function edgesOf(now: number, zone: string): number[] {
   return [...new Set(edges)].filter((t) => t <= now).sort((a, b) => a - b)
 }
 
+/** The scenario's custom range, if it has one: from its ages, or from one edge to another. */
+function customRange(s: Scenario, edges: readonly number[]): { from?: string; to?: string } {
+  if (!s.custom) return {}
+  const iso = (t: number) => new Date(t).toISOString()
+  if ('age' in s.custom)
+    return { from: iso(s.now - s.custom.age), to: iso(s.now - s.custom.age + s.custom.length) }
+  const [a, b] = s.custom.edges.map((i) => edges[i % edges.length]!).sort((x, y) => x - y) as [
+    number,
+    number,
+  ]
+  // Two picks of one edge: an hour from it, so the window is never empty.
+  return { from: iso(a), to: iso(b > a ? b : a + 3_600_000) }
+}
+
 /** Numbers within a relative 1e-9 (SQL sums and JS sums may round differently); all else exact. */
 function expectMatches(actual: unknown, expected: unknown, path = '$'): void {
   if (typeof expected === 'number' && typeof actual === 'number') {
@@ -247,27 +257,14 @@ describe.each(testDatabases())('analytics reads equal the reference on $kind', (
     await migrateToLatest(client.db)
     const zone = s.tzGiven ? s.tz : s.orgTz
     const edges = edgesOf(s.now, zone)
-    const edge = (i: number) => edges[i % edges.length]!
-    const range = !s.custom
-      ? {}
-      : 'age' in s.custom
-        ? {
-            from: new Date(s.now - s.custom.age).toISOString(),
-            to: new Date(s.now - s.custom.age + s.custom.length).toISOString(),
-          }
-        : (() => {
-            const [a, b] = s.custom.edges.map(edge).sort((x, y) => x - y) as [number, number]
-            // A window of at least a millisecond.
-            const to = b > a ? b : a + 3_600_000
-            return { from: new Date(a).toISOString(), to: new Date(to).toISOString() }
-          })()
+    const range = customRange(s, edges)
     const instants: number[] = []
     for (const [, w] of s.events) {
       const t =
         'age' in w
           ? s.now - w.age
           : 'edge' in w
-            ? Math.min(s.now, edge(w.edge) + w.nudge)
+            ? Math.min(s.now, edges[w.edge % edges.length]! + w.nudge)
             : instants.length > 0
               ? instants[w.sameAs % instants.length]!
               : s.now
