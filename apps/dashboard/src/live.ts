@@ -10,7 +10,9 @@ import { type RouterInputs, type RouterOutputs, trpc } from './lib/trpc'
 type Yield<T> = T extends AsyncIterable<infer U> ? U : never
 
 /** One message of `analytics.activity`, as the server's `tracked()` envelope carries it. */
-export type ActivityItem = Yield<RouterOutputs['analytics']['activity']>['data']
+type FeedMessage = Yield<RouterOutputs['analytics']['activity']>['data']
+/** An event of the feed: every message but the notice of a gap in a replay. */
+export type ActivityItem = Exclude<FeedMessage, { kind: 'gap' }>
 /** Reads the live metrics stream may ask us to refetch. */
 type ReadName = Yield<RouterOutputs['analytics']['metricsLive']>['invalidate'][number]
 
@@ -91,6 +93,9 @@ export function useActivityFeed(scope: Omit<ActivityInput, 'lastEventId'>): Acti
   const sub = trpc.analytics.activity.useSubscription(input, {
     onData(envelope) {
       cursor.current = latestCursor(cursor.current, envelope.id)
+      // After a long disconnect the replay window may not reach back to our cursor: the list
+      // shows only the latest events, which the replay still brings, so nothing shown is missed.
+      if (envelope.data.kind === 'gap') return
       buffer.current.push(envelope.data)
       if (timer.current) return
       timer.current = setTimeout(() => {

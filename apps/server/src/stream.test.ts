@@ -3,6 +3,7 @@ import {
   type AppRouter,
   channelOf,
   FeedHub,
+  InProcessBus,
   type LeadEvent,
   PostgresBus,
   SLOW_CONSUMER_CODE,
@@ -270,6 +271,58 @@ describe.each(testDatabases())('activity stream on $kind', ({ open }) => {
     expect(text).toContain(': ping\n\n')
   })
 
+  it('begins a resume from beyond the replay window with a gap notice, over WebSocket and SSE', async () => {
+    const hub = new FeedHub(servers.client.db, new InProcessBus(), { replayLimit: 3 })
+    await hub.start()
+    const controller = new AbortController()
+    try {
+      // A server of its own, whose ingests this hub hears of; it cuts the connection fetch
+      // leaves idle after the abort at 100 ms instead of waiting seconds on close.
+      const { url: small } = await servers.start({ drainTimeoutMs: 100 }, { live: hub })
+      const before = hub.lastSeq
+      await ingest(small, [action()])
+      await vi.waitFor(() => expect(hub.lastSeq).toBeGreaterThan(before))
+      const cursor = hub.lastSeq
+      await ingest(small, [action(), action(), action(), action(), action()])
+      await vi.waitFor(() => expect(hub.lastSeq).toBe(cursor + 5))
+      const edge = cursor + 2
+      const gap = {
+        id: String(edge),
+        kind: 'gap',
+        after: String(cursor),
+        summary: `Events after ${cursor} up to ${edge} are older than the replay window and were not replayed`,
+      }
+
+      const socket = await openSocket(small, `?lastEventId=${cursor}`)
+      const frames = await socket.received(4)
+      expect(frames[0]).toEqual(gap)
+      expect(frames.slice(1).map((m) => Number(m.id))).toEqual([edge + 1, edge + 2, edge + 3])
+      socket.ws.close()
+
+      // Over SSE the notice is an event of its own name, with the cursor to resume from.
+      const res = await fetch(`${small}${STREAM}`, {
+        headers: { accept: 'text/event-stream', 'last-event-id': String(cursor) },
+        signal: controller.signal,
+      })
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+      let text = ''
+      while (text.split('event: activity').length < 4) {
+        const { value, done } = await reader.read()
+        if (done) break
+        text += value
+      }
+      expect(text).toContain(`id: ${edge}\nevent: gap\ndata: ${JSON.stringify(gap)}\n\n`)
+      expect(text.indexOf('event: gap')).toBeLessThan(text.indexOf('event: activity'))
+      expect(text).toContain(`id: ${edge + 1}\nevent: activity\n`)
+    } finally {
+      controller.abort()
+      await hub.stop()
+      // The block's hub did not hear of these ingests; it must not hand them to the next test.
+      await servers.hub.published(hub.lastSeq)
+      await vi.waitFor(() => expect(servers.hub.lastSeq).toBe(hub.lastSeq))
+    }
+  })
+
   it('resumes a WebSocket by cursor: exactly the missed events, in order, then live', async () => {
     const first = await openSocket(url)
     await ingest(url, [action(), action()])
@@ -416,10 +469,11 @@ describe.each(testDatabases())('activity stream on $kind', ({ open }) => {
         { lastEventId },
         {
           onData: ({ id, data }) => {
-            // Typed end to end: `data` is an ActivityMessage.
-            const kind: ActivityMessage['kind'] = data.kind
-            expect(kind).toBe('agent_action')
-            got.push({ id, message: data })
+            // Typed end to end: `data` is an ActivityMessage or a gap notice, told by kind.
+            expect(data.kind).toBe('agent_action')
+            if (data.kind === 'gap') return
+            const message: ActivityMessage = data
+            got.push({ id, message })
           },
         },
       )

@@ -32,9 +32,9 @@ export {
   rejectUpgrade,
   type StreamLogger,
 } from './live/endpoint.js'
-export { FeedHub, SlowConsumerError } from './live/hub.js'
+export { FeedHub, REPLAY_LIMIT, SlowConsumerError } from './live/hub.js'
 export { SLOW_CONSUMER_CODE, SLOW_CONSUMER_REASON, TOKEN_EXPIRED_CODE } from './live/socket.js'
-export { type ActivityEvent, activityStream, expiryOf, REPLAY_LIMIT } from './live/stream.js'
+export { type ActivityEvent, activityStream, expiryOf } from './live/stream.js'
 export { sendPerTick } from './live/writes.js'
 export { RETRY_AFTER_UNAVAILABLE_S, toRestError } from './rest/errors.js'
 export { createRestHandler, type RestHandler, type RestOptions } from './rest/index.js'

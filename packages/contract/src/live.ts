@@ -30,6 +30,26 @@ export const activityMessage = z.object({
 })
 export type ActivityMessage = z.infer<typeof activityMessage>
 
+/**
+ * Sent first, in place of what could not be replayed, to a client resuming from a cursor older
+ * than the replay window: the events with cursors after `after` up to `id` are left out, the
+ * replay goes on after `id`. A client that must have every event fetches those from the event
+ * export; one that shows only the latest (the dashboard) can ignore it.
+ */
+export const feedGap = z.object({
+  /** The cursor the replay goes on after; resuming from it does not report the gap again. */
+  id: z.string(),
+  kind: z.literal('gap'),
+  /** The cursor the client asked to resume after. */
+  after: z.string(),
+  summary: z.string(),
+})
+export type FeedGap = z.infer<typeof feedGap>
+
+/** What the activity feed sends: an event, or the notice that some could not be replayed. */
+export const feedMessage = z.discriminatedUnion('kind', [activityMessage, feedGap])
+export type FeedMessage = z.infer<typeof feedMessage>
+
 export const activityInput = z.object({
   /** Resume after this cursor (tRPC sets it from the last `tracked()` id on reconnect). */
   lastEventId: z

@@ -149,6 +149,55 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     expect(msgs.map((m) => Number(m.id))).toEqual([cursor + 1, cursor + 2, cursor + 3])
   })
 
+  it('resumes from beyond the replay window with a gap notice, then the window, then live', async () => {
+    const small = new FeedHub(client.db, new InProcessBus(), { replayLimit: 3 })
+    await small.start()
+    /** Ingests `events` and waits for the hub to have read them. */
+    const ingest = async (events: LeadEvent[]) => {
+      const top = (await ingestEvents(client.db, events)).stored.at(-1)!.seq
+      await small.published(top)
+      await vi.waitFor(() => expect(small.lastSeq).toBe(top))
+    }
+    const follow = async (lastEventId: string, count: number) => {
+      const sub = await createCaller(
+        createInnerContext({
+          db: client.db,
+          clock: { now: () => NOW },
+          orgTimezone: 'UTC',
+          live: small,
+        }),
+      ).analytics.activity({ lastEventId })
+      return take(sub as AsyncIterable<unknown>, count)
+    }
+    try {
+      await ingest([action('W1')])
+      const cursor = small.lastSeq
+      await ingest([action('W2'), action('W3'), action('W4'), action('W5'), action('W6')])
+      const top = small.lastSeq
+      const resumed = follow(String(cursor), 5)
+      await new Promise((r) => setTimeout(r, 50))
+      await ingest([action('W7')])
+      const [gap, ...events] = await resumed
+      // W2 and W3 are not replayed, and the client is told which cursors it lacks.
+      expect(gap).toEqual({
+        id: String(top - 3),
+        data: {
+          id: String(top - 3),
+          kind: 'gap',
+          after: String(cursor),
+          summary: `Events after ${cursor} up to ${top - 3} are older than the replay window and were not replayed`,
+        },
+      })
+      expect(events.map((m) => Number(m.id))).toEqual([top - 2, top - 1, top, top + 1])
+      // A cursor on the window's edge (W7 moved it on by one) is replayed in full, without one.
+      expect(small.replayFloor).toBe(top - 2)
+      const atEdge = await follow(String(top - 2), 3)
+      expect(atEdge.map((m) => Number(m.id))).toEqual([top - 1, top, top + 1])
+    } finally {
+      await small.stop()
+    }
+  })
+
   it("writes times in the organisation's zone when the subscriber names none", async () => {
     const inKolkata = callerIn('Asia/Kolkata')
     const sub = await inKolkata.analytics.activity({})

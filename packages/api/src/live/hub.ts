@@ -6,6 +6,9 @@ import { type FeedItem, readFeed } from './messages.js'
 
 const PAGE = 500
 
+/** How far back a resuming client is replayed (the documented retention window, in events). */
+export const REPLAY_LIMIT = 10_000
+
 /** Thrown into a subscriber that fell too far behind; it resumes by cursor on reconnect. */
 export class SlowConsumerError extends Error {
   constructor(readonly limit: number) {
@@ -37,7 +40,12 @@ export class FeedHub {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly bus: Bus,
-    private readonly opts: { maxBuffer?: number; onError?: (err: unknown) => void } = {},
+    private readonly opts: {
+      maxBuffer?: number
+      /** The replay window (default {@link REPLAY_LIMIT}); tests shrink it. */
+      replayLimit?: number
+      onError?: (err: unknown) => void
+    } = {},
   ) {}
 
   async start(): Promise<void> {
@@ -74,6 +82,11 @@ export class FeedHub {
 
   get lastSeq(): number {
     return this.cursor
+  }
+
+  /** The oldest cursor a client may resume after and still be replayed everything it missed. */
+  get replayFloor(): number {
+    return Math.max(this.cursor - (this.opts.replayLimit ?? REPLAY_LIMIT), 0)
   }
 
   /** Passed to `ingestEvents` as `notify`: the bus's channel when ingest announces itself. */

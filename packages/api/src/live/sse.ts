@@ -1,7 +1,13 @@
 import type { ServerResponse } from 'node:http'
 import { AuthError } from '../auth/tokens.js'
 import { SlowConsumerError } from './hub.js'
-import { type FeedSource, formattedOnce, type StreamConnection, type StreamEnd } from './stream.js'
+import {
+  type ActivityEvent,
+  type FeedSource,
+  formattedOnce,
+  type StreamConnection,
+  type StreamEnd,
+} from './stream.js'
 import { writesPerTick } from './writes.js'
 
 export interface SseOptions {
@@ -28,13 +34,17 @@ const HEADERS = {
   'x-accel-buffering': 'no',
 }
 
-/** One SSE event: `id:` is the cursor a client resumes from with `Last-Event-ID`. */
-export function formatEvent(id: string, data: unknown): string {
-  return `id: ${id}\nevent: activity\ndata: ${JSON.stringify(data)}\n\n`
+/**
+ * One SSE event: `id:` is the cursor a client resumes from with `Last-Event-ID`. A gap notice
+ * is an event of its own name, so a client listening for `activity` only never sees one.
+ */
+function formatEvent({ id, message }: ActivityEvent): string {
+  const name = message.kind === 'gap' ? 'gap' : 'activity'
+  return `id: ${id}\nevent: ${name}\ndata: ${JSON.stringify(message)}\n\n`
 }
 
 /** The event's SSE frame, shared by every stream sending it. */
-const toSse = formattedOnce((event) => formatEvent(event.id, event.message))
+const toSse = formattedOnce(formatEvent)
 
 /**
  * Answers a request with a Server-Sent Events stream that ends at once, telling the client to

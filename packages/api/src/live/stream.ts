@@ -1,4 +1,4 @@
-import type { ActivityInput, ActivityMessage } from '@leads/contract'
+import type { ActivityInput, FeedGap, FeedMessage } from '@leads/contract'
 import { lastCursor } from '@leads/db'
 import { createPseudonyms, type Pseudonyms } from '../auth/pseudonym.js'
 import { AuthError } from '../auth/tokens.js'
@@ -8,8 +8,6 @@ import { feedFilter } from './filter.js'
 import type { FeedHub } from './hub.js'
 import { type FeedItem, readFeed, readRecent, summaryOf } from './messages.js'
 
-/** How far back a resuming client is replayed (the documented retention window, in events). */
-export const REPLAY_LIMIT = 10_000
 const PAGE = 500
 
 /**
@@ -27,7 +25,7 @@ export interface StreamContext
 /** One message for one subscriber; `id` is its cursor (the tRPC `tracked()` id, SSE `id:`). */
 export interface ActivityEvent {
   id: string
-  message: ActivityMessage
+  message: FeedMessage
 }
 
 /** Opens the feed for one connection; the signal aborts when the connection ends. */
@@ -48,8 +46,9 @@ export interface StreamConnection {
 
 /**
  * The activity feed for one subscriber, shared by every transport (tRPC, WebSocket, SSE):
- * listens first, then replays from `input.lastEventId` (at most {@link REPLAY_LIMIT} back) or
- * sends the `backlog` of latest events, then goes live. Items at or below the last cursor sent
+ * listens first, then replays from `input.lastEventId` (within the hub's replay window, after a
+ * {@link FeedGap} when the cursor is older) or sends the `backlog` of latest events, then goes
+ * live. Items at or below the last cursor sent
  * are skipped, so events committed during the switch from replay to live arrive exactly once.
  * Ends when `signal` aborts or the hub stops; throws `SlowConsumerError` when the subscriber's
  * queue overflowed (the client resumes by cursor), and `AuthError('expired')` when the caller's
@@ -91,7 +90,10 @@ export async function* activityStream(
       // feed passes it. Past only the hub (it has not heard another instance's ingest yet) it
       // stands.
       const top = requested > hub.lastSeq ? await lastCursor(ctx.db) : requested
-      last = Math.max(Math.min(requested, top), hub.lastSeq - REPLAY_LIMIT, 0)
+      const from = Math.min(requested, top)
+      last = Math.max(from, hub.replayFloor)
+      // Said rather than skipped in silence: a client keeping every event can fetch the rest.
+      if (last > from) yield gapEvent(from, last)
       for (;;) {
         const page = await readFeed(ctx.db, last, PAGE)
         for (const item of page) {
@@ -115,6 +117,17 @@ export async function* activityStream(
     expiry.cancel()
     queue.close()
   }
+}
+
+/** The notice sent in place of the events after `after` up to `resumedAfter`. */
+function gapEvent(after: number, resumedAfter: number): ActivityEvent {
+  const message: FeedGap = {
+    id: String(resumedAfter),
+    kind: 'gap',
+    after: String(after),
+    summary: `Events after ${after} up to ${resumedAfter} are older than the replay window and were not replayed`,
+  }
+  return { id: message.id, message }
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   activityMessage,
   eventsExportInput,
   exportSelector,
+  feedGap,
   ingestResult,
   leadEvent,
   MAX_BATCH_BYTES,
@@ -14,8 +15,8 @@ import {
 } from '@leads/contract'
 import { z } from 'zod'
 import { STREAM_DEFAULTS } from '../live/endpoint.js'
+import { REPLAY_LIMIT } from '../live/hub.js'
 import { SLOW_CONSUMER_CODE, SLOW_CONSUMER_REASON } from '../live/socket.js'
-import { REPLAY_LIMIT } from '../live/stream.js'
 import { restErrorBody } from './errors.js'
 import { READ_CACHE_CONTROL } from './respond.js'
 import {
@@ -270,7 +271,11 @@ stream starts.
 ## Resuming
 A client that reconnects with the id of the last message it received gets every event it missed,
 in order and without duplicates, then live events, as long as fewer than ${REPLAY} events were
-ingested meanwhile (the retention window; past it, replay starts that many events back).
+ingested meanwhile (the retention window). From an older cursor the replay starts ${REPLAY} events
+back, and the first message says so: a \`FeedGap\` \`{ id, kind: "gap", after, summary }\` (over
+SSE as \`event: gap\`), meaning the events with cursors after \`after\` up to \`id\` were not
+replayed; what follows comes after \`id\`. A client that must keep every event fetches those from
+the raw event export (\`${EXPORT_PATH}?report=events\`, whose rows carry the cursor as \`seq\`).
 
 ## WebSocket
 Upgrade at the path, e.g. \`websocat "ws://localhost:3000${ACTIVITY_STREAM_PATH}?backlog=10&token=$TOKEN"\`.
@@ -388,6 +393,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     },
     IngestResult: jsonSchema(ingestResult, 'output'),
     ActivityMessage: jsonSchema(activityMessage, 'output'),
+    FeedGap: jsonSchema(feedGap, 'output'),
   }
   const paths: OpenApiDocument['paths'] = {}
   const errorResponse = (description: string): Response => ({
@@ -463,13 +469,15 @@ export function buildOpenApiDocument(): OpenApiDocument {
         'Server-Sent Events (`event: activity`, `id:` = cursor, `data:` = one `ActivityMessage` as ' +
         'JSON) for a GET accepting `text/event-stream`; a WebSocket for an upgrade request (one ' +
         '`ActivityMessage` per text frame). Resume with `Last-Event-ID` or `lastEventId`; see ' +
-        '"Live activity stream" above for heartbeats, slow consumers and the retention window.',
+        '"Live activity stream" above for heartbeats, slow consumers and the retention window ' +
+        '(a resume from beyond it begins with a `FeedGap`).',
       parameters: streamParameters(),
       security: [{ bearerAuth: [] }, { queryToken: [] }],
       responses: {
         '101': {
           description:
-            'WebSocket upgrade: one JSON `ActivityMessage` per text frame, until the server closes ' +
+            'WebSocket upgrade: one JSON `ActivityMessage` (or, first on a resume from beyond the ' +
+            'retention window, a `FeedGap`) per text frame, until the server closes ' +
             `with ${SLOW_CONSUMER_CODE} (slow consumer) or 1001 (shutting down).`,
         },
         '200': {
@@ -479,7 +487,8 @@ export function buildOpenApiDocument(): OpenApiDocument {
               schema: {
                 type: 'string',
                 description:
-                  '`retry:`, then events `id: <cursor>` / `event: activity` / `data: <ActivityMessage JSON>` and `: ping` comments.',
+                  '`retry:`, then events `id: <cursor>` / `event: activity` / `data: <ActivityMessage JSON>` and `: ping` comments; ' +
+                  'first on a resume from beyond the retention window, `event: gap` with a `FeedGap`.',
               },
             },
           },

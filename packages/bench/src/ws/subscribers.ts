@@ -1,5 +1,5 @@
 import type { AppRouter } from '@leads/api'
-import type { ActivityMessage } from '@leads/contract'
+import type { FeedMessage } from '@leads/contract'
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client'
 import superjson from 'superjson'
 import { WebSocket } from 'ws'
@@ -60,7 +60,8 @@ class Tally {
     this.seen = new Uint8Array(Math.ceil(capacity / 8))
   }
 
-  receive(message: Pick<ActivityMessage, 'id' | 'leadId'>): void {
+  /** Any feed message; only events carry a probe (a gap notice moves the cursor only). */
+  receive(message: Pick<FeedMessage, 'id'> & { leadId?: string | null }): void {
     const now = nowMicros()
     this.lastId = message.id
     const probe = parseProbe(message.leadId)
@@ -140,10 +141,8 @@ function subscribeSocket(args: SubscribeArgs, tally: Tally): Promise<Subscriber>
       socket = new WebSocket(url)
       socket.on('message', (data, isBinary) => {
         if (isBinary) return
-        const message = JSON.parse(String(data)) as Partial<ActivityMessage>
-        if (typeof message.id === 'string' && message.leadId !== undefined) {
-          tally.receive(message as ActivityMessage)
-        }
+        const message = JSON.parse(String(data)) as { id?: unknown; leadId?: string | null }
+        if (typeof message.id === 'string') tally.receive(message as { id: string })
       })
       socket.on('open', () => {
         if (first) resolve({ tally, close })
