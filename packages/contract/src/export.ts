@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { entityId } from './events.js'
+import { cursor } from './live.js'
 import { checkRange, windowInput } from './time.js'
 
 /** Reports `GET /api/analytics/export` writes; `events` is the raw event log of a window. */
@@ -29,9 +30,13 @@ export const exportSelector = z.object({
   formulas: z.enum(CSV_FORMULAS).optional(),
 })
 
-/** Raw events of a window (default: today so far), streamed oldest first. */
+/**
+ * Raw events of a window (default: today so far), streamed oldest first. With `after` (a live
+ * feed cursor): the events ingested after it, in cursor order, from any time unless `from`/`to`
+ * are given too — how a feed client fetches what a replay gap left out.
+ */
 export const eventsExportInput = windowInput
-  .extend({ agentId: entityId.optional(), teamId: entityId.optional() })
+  .extend({ agentId: entityId.optional(), teamId: entityId.optional(), after: cursor.optional() })
   .superRefine(checkRange)
 export type EventsExportInput = z.input<typeof eventsExportInput>
 

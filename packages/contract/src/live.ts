@@ -34,7 +34,8 @@ export type ActivityMessage = z.infer<typeof activityMessage>
  * Sent first, in place of what could not be replayed, to a client resuming from a cursor older
  * than the replay window: the events with cursors after `after` up to `id` are left out, the
  * replay goes on after `id`. A client that must have every event fetches those from the event
- * export; one that shows only the latest (the dashboard) can ignore it.
+ * export (`after`: the events ingested after a cursor); one that shows only the latest (the
+ * dashboard) can ignore it.
  */
 export const feedGap = z.object({
   /** The cursor the replay goes on after; resuming from it does not report the gap again. */
@@ -50,12 +51,12 @@ export type FeedGap = z.infer<typeof feedGap>
 export const feedMessage = z.discriminatedUnion('kind', [activityMessage, feedGap])
 export type FeedMessage = z.infer<typeof feedMessage>
 
+/** A live feed cursor (an event's `id`), as clients send it back. */
+export const cursor = z.string().regex(/^\d{1,18}$/, 'must be a feed cursor (an event id: digits)')
+
 export const activityInput = z.object({
   /** Resume after this cursor (tRPC sets it from the last `tracked()` id on reconnect). */
-  lastEventId: z
-    .string()
-    .regex(/^\d{1,18}$/)
-    .nullish(),
+  lastEventId: cursor.nullish(),
   agentId: entityId.optional(),
   teamId: entityId.optional(),
   /** Without a cursor: start with up to this many of the latest events (a fresh screen is not blank). */

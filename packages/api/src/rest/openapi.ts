@@ -105,6 +105,8 @@ const PARAMETER_DOCS: Record<string, string> = {
   dayOfWeek: 'Drill-down of the heatmap: local weekday of the cell, 0 = Monday (with `hour`).',
   hour: 'Drill-down of the heatmap: local hour of the cell, 0–23 (with `dayOfWeek`).',
   cursor: 'Drill-down: `nextCursor` of the previous page (opaque).',
+  after:
+    'Events export: a live feed cursor; the events ingested after it, in cursor order, from any time unless `from`/`to` are given too.',
   metric: 'Forecast: `newLeads` (default) or `conversions`.',
   horizon: 'Forecast: days to predict, today first: 7, 14 (default) or 30.',
 }
@@ -275,7 +277,8 @@ ingested meanwhile (the retention window). From an older cursor the replay start
 back, and the first message says so: a \`FeedGap\` \`{ id, kind: "gap", after, summary }\` (over
 SSE as \`event: gap\`), meaning the events with cursors after \`after\` up to \`id\` were not
 replayed; what follows comes after \`id\`. A client that must keep every event fetches those from
-the raw event export (\`${EXPORT_PATH}?report=events\`, whose rows carry the cursor as \`seq\`).
+the raw event export: \`${EXPORT_PATH}?report=events&format=json&after=<after>\` lists the events
+ingested after that cursor in cursor order (each row's \`seq\`); keep those up to \`id\`.
 
 ## WebSocket
 Upgrade at the path, e.g. \`websocat "ws://localhost:3000${ACTIVITY_STREAM_PATH}?backlog=10&token=$TOKEN"\`.
@@ -339,7 +342,8 @@ function exportOperation(): Record<string, Operation> {
         'rows, always exact. ' +
         'Timestamps are ISO 8601 with the offset of `tz`. `report=events` streams the raw events ' +
         `of the window (\`from\`/\`to\`, at most ${MAX_RANGE_DAYS} days; default today so far), oldest ` +
-        'first, in constant server memory: an agent gets the events of their own leads and their ' +
+        'first (with `after=<cursor>`: the events ingested after that live feed cursor, in cursor ' +
+        'order, as a feed client fetches what a replay gap left out), in constant server memory: an agent gets the events of their own leads and their ' +
         "own events, a manager those of their teams' agents. The export is a snapshot: events " +
         'ingested after it began are not in it.',
       parameters: [

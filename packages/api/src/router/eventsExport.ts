@@ -9,7 +9,9 @@ import { metricsWindows } from './metrics.js'
 export const EXPORT_PAGE_SIZE = 1_000
 
 /**
- * Raw events of a window (custom, or today so far), oldest first, for the streamed export.
+ * Raw events of a window (custom, or today so far), oldest first, for the streamed export; with
+ * `after`, the events ingested after that feed cursor, in cursor order (any time, unless a custom
+ * window is given too).
  * Authorised and budgeted once per export; the answer's `pages` is read lazily, one keyset
  * page at a time, as the consumer asks — so a consumer that waits for its socket to drain
  * keeps memory constant. Agents get the events of their own leads and their own events,
@@ -20,7 +22,9 @@ export const EXPORT_PAGE_SIZE = 1_000
 export const eventsExport = readProcedure(eventsExportInput).query(async ({ ctx, input }) => {
   const now = ctx.clock.now()
   const tz = input.tz ?? ctx.orgTimezone
-  const window = metricsWindows(input, now, tz).current
+  const byCursor = input.after !== undefined
+  const window =
+    byCursor && input.from === undefined ? null : metricsWindows(input, now, tz).current
   const agentIds = ownRowsOnly(ctx.identity, ctx.scope.agentIds)
   const upTo = await latestSeq(ctx.db)
   const hidden = ctx.scope.pseudonyms
@@ -42,11 +46,12 @@ export const eventsExport = readProcedure(eventsExportInput).query(async ({ ctx,
   }
   async function* pages(): AsyncGenerator<ExportedEvent[]> {
     if (agentIds?.length === 0) return
-    let after: { t: number; seq: string } | null = null
+    let after = byCursor ? { t: 0, seq: input.after! } : null
     for (;;) {
       const rows = await rawEventsPage(ctx.db, {
-        ...window,
+        window,
         upTo,
+        order: byCursor ? 'cursor' : 'time',
         after,
         agentIds,
         limit: EXPORT_PAGE_SIZE,
@@ -57,5 +62,7 @@ export const eventsExport = readProcedure(eventsExportInput).query(async ({ ctx,
       after = { t: last.occurred_at.getTime(), seq: last.seq }
     }
   }
-  return { tz, range: formatRange(window, tz), asOf: formatInstant(now, tz), pages: pages() }
+  const asOf = formatInstant(now, tz)
+  const range = window ? formatRange(window, tz) : { from: null, to: asOf }
+  return { tz, range, asOf, pages: pages() }
 })
