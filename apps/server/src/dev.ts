@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -161,13 +162,35 @@ handleProcessSignals(async () => {
   await (server ? server.close() : client?.close())
 }, logger)
 
+/**
+ * Ends the `tsx watch` that runs this process, if one does. After a failed start it would wait
+ * for an edit, and `pnpm dev` would go on serving a dashboard without its API; but what fails
+ * here is the environment (the database, the port), which no edit fixes. With the watcher gone
+ * turbo stops the dashboard too, and `pnpm dev` exits with the error above it.
+ */
+function stopWatcher(): void {
+  let parent: string
+  try {
+    parent = execFileSync('ps', ['-o', 'command=', '-p', String(process.ppid)], {
+      encoding: 'utf8',
+    })
+  } catch {
+    return // No `ps` (Windows): the watcher waits for an edit, as before.
+  }
+  if (/\btsx\b.* watch\b/.test(parent)) process.kill(process.ppid, 'SIGTERM')
+}
+
 try {
   await startup
 } catch (err) {
   // After a shutdown request the signal handler finishes the job and exits.
   if (!stop.signal.aborted) {
-    logger.fatal({ err }, 'start-up failed')
+    logger.fatal(
+      { err },
+      'start-up failed; pnpm dev stops (where it cannot, fix the cause and save a file)',
+    )
     await (server ? server.close() : client?.close())
+    stopWatcher()
     process.exit(1)
   }
 }
