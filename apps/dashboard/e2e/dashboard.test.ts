@@ -16,6 +16,7 @@ import {
   formatCount,
   formatDuration,
   formatPercent,
+  formatPointsChange,
   rankMovement,
 } from '../src/lib/format'
 import { type Browser, launchChromium } from './browser'
@@ -155,7 +156,11 @@ describe('dashboard in Chromium against the production server', () => {
     ] as const
     for (const [key, text] of cards) {
       expect(await kpiText(key), key).toBe(text)
-      const change = formatChange(metrics.changes[key])
+      // A rate's change is in points (its delta); the others' relative.
+      const change =
+        key === 'conversionRate'
+          ? formatPointsChange(metrics.deltas[key])
+          : formatChange(metrics.changes[key])
       const shown = page.locator(`[data-kpi="${key}"] .change [aria-hidden="true"]`)
       if (change) expect(await shown.textContent(), `${key} change`).toBe(change.text)
     }

@@ -4,6 +4,7 @@ import {
   formatCount,
   formatDuration,
   formatPercent,
+  formatPointsChange,
 } from '../lib/format'
 import { formatSpan } from '../lib/range'
 import type { MetricsData, RouterInputs } from '../lib/trpc'
@@ -17,9 +18,11 @@ const CARDS: {
   title: string
   format: (v: number | null) => string
   lowerIsBetter?: boolean
+  /** A rate: its change is shown in percentage points, not relative %. */
+  rate?: boolean
 }[] = [
   { key: 'totalLeads', title: 'Leads today', format: formatCount },
-  { key: 'conversionRate', title: 'Conversion rate', format: formatPercent },
+  { key: 'conversionRate', title: 'Conversion rate', format: formatPercent, rate: true },
   {
     key: 'avgResponseTimeSeconds',
     title: 'Avg response time',
@@ -114,7 +117,9 @@ export function KpiCards({
           )
         }
         const value = data[card.key]
-        const change = formatChange(data.changes[card.key])
+        const change = card.rate
+          ? formatPointsChange(data.deltas[card.key])
+          : formatChange(data.changes[card.key])
         const previous = card.format(data.previous[card.key])
         const empty = card.key === 'totalLeads' && data.totalLeads === 0
         const request = drillOf(card.key, title, data, input)

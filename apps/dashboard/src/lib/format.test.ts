@@ -6,6 +6,7 @@ import {
   formatCount,
   formatDuration,
   formatPercent,
+  formatPointsChange,
   formatRelative,
   localParts,
   rankMovement,
@@ -57,6 +58,19 @@ describe('formatChange', () => {
   it('is flat at zero and absent without a comparison', () => {
     expect(formatChange(0)).toEqual({ direction: 'flat', text: '0%' })
     expect(formatChange(null)).toBeNull()
+  })
+})
+
+describe('formatPointsChange', () => {
+  it("gives a rate's change in percentage points, from the delta of two fractions", () => {
+    // 22% against 24%: 2 points down (a relative change of −8.3%).
+    expect(formatPointsChange(0.22 - 0.24)).toEqual({ direction: 'down', text: '▼ 2 pts' })
+    expect(formatPointsChange(0.0046)).toEqual({ direction: 'up', text: '▲ 0.5 pts' })
+    expect(formatPointsChange(0.125)).toEqual({ direction: 'up', text: '▲ 13 pts' })
+  })
+  it('is flat below a twentieth of a point and absent without a comparison', () => {
+    expect(formatPointsChange(0.0004)).toEqual({ direction: 'flat', text: '0 pts' })
+    expect(formatPointsChange(null)).toBeNull()
   })
 })
 

@@ -43,7 +43,7 @@ function formatPercentValue(pct: number): string {
 
 export interface Change {
   direction: 'up' | 'down' | 'flat'
-  /** "▲ 12%", "▼ 3.5%", "0%". */
+  /** "▲ 12%", "▼ 3.5%", "0%" (or "▼ 2 pts" for a rate). */
   text: string
 }
 
@@ -55,6 +55,19 @@ export function formatChange(pct: number | null | undefined): Change | null {
   return pct > 0
     ? { direction: 'up', text: `▲ ${value}%` }
     : { direction: 'down', text: `▼ ${value}%` }
+}
+
+/**
+ * A change of a rate in percentage points (the API's `deltas` of a fraction): −0.02 → ▼ 2 pts.
+ * For a rate, "▼ 7.8%" beside "22% vs 24%" reads as points; the points say what moved.
+ */
+export function formatPointsChange(delta: number | null | undefined): Change | null {
+  if (delta === null || delta === undefined || !Number.isFinite(delta)) return null
+  const value = formatPercentValue(Math.abs(delta * 100))
+  if (value === '0') return { direction: 'flat', text: '0 pts' }
+  return delta > 0
+    ? { direction: 'up', text: `▲ ${value} pts` }
+    : { direction: 'down', text: `▼ ${value} pts` }
 }
 
 /** Seconds as "45s", "3m 20s", "2h 5m", "1d 3h"; null → "—". */
