@@ -48,8 +48,8 @@ export interface StreamConnection {
  * The activity feed for one subscriber, shared by every transport (tRPC, WebSocket, SSE):
  * listens first, then replays from `input.lastEventId` (within the hub's replay window, after a
  * {@link FeedGap} when the cursor is older) or sends the `backlog` of latest events, then goes
- * live. Items at or below the last cursor sent
- * are skipped, so events committed during the switch from replay to live arrive exactly once.
+ * live. Items at or below the last cursor sent are skipped, so events committed during the
+ * switch from replay to live arrive exactly once.
  * Ends when `signal` aborts or the hub stops; throws `SlowConsumerError` when the subscriber's
  * queue overflowed (the client resumes by cursor), and `AuthError('expired')` when the caller's
  * token expires — a stream never outlives its credential.
