@@ -149,26 +149,43 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     expect(msgs.map((m) => Number(m.id))).toEqual([cursor + 1, cursor + 2, cursor + 3])
   })
 
-  it('resumes from beyond the replay window with a gap notice, then the window, then live', async () => {
+  /** A hub replaying only the last 3 cursors, with an ingest that waits for it and a follower. */
+  async function smallWindow() {
     const small = new FeedHub(client.db, new InProcessBus(), { replayLimit: 3 })
     await small.start()
-    /** Ingests `events` and waits for the hub to have read them. */
-    const ingest = async (events: LeadEvent[]) => {
-      const top = (await ingestEvents(client.db, events)).stored.at(-1)!.seq
-      await small.published(top)
-      await vi.waitFor(() => expect(small.lastSeq).toBe(top))
+    return {
+      hub: small,
+      /** Ingests `events` and waits for the hub to have read them. */
+      ingest: async (events: LeadEvent[]) => {
+        const top = (await ingestEvents(client.db, events)).stored.at(-1)!.seq
+        await small.published(top)
+        await vi.waitFor(() => expect(small.lastSeq).toBe(top))
+      },
+      follow: async (lastEventId: string, count: number, filter: { agentId?: string } = {}) => {
+        const sub = await createCaller(
+          createInnerContext({
+            db: client.db,
+            clock: { now: () => NOW },
+            orgTimezone: 'UTC',
+            live: small,
+          }),
+        ).analytics.activity({ lastEventId, ...filter })
+        return take(sub as AsyncIterable<unknown>, count)
+      },
     }
-    const follow = async (lastEventId: string, count: number) => {
-      const sub = await createCaller(
-        createInnerContext({
-          db: client.db,
-          clock: { now: () => NOW },
-          orgTimezone: 'UTC',
-          live: small,
-        }),
-      ).analytics.activity({ lastEventId })
-      return take(sub as AsyncIterable<unknown>, count)
-    }
+  }
+  const gapNotice = (after: number, id: number) => ({
+    id: String(id),
+    data: {
+      id: String(id),
+      kind: 'gap',
+      after: String(after),
+      summary: `Events after ${after} up to ${id} are older than the replay window and were not replayed`,
+    },
+  })
+
+  it('resumes from beyond the replay window with a gap notice, then the window, then live', async () => {
+    const { hub: small, ingest, follow } = await smallWindow()
     try {
       await ingest([action('W1')])
       const cursor = small.lastSeq
@@ -179,20 +196,37 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
       await ingest([action('W7')])
       const [gap, ...events] = await resumed
       // W2 and W3 are not replayed, and the client is told which cursors it lacks.
-      expect(gap).toEqual({
-        id: String(top - 3),
-        data: {
-          id: String(top - 3),
-          kind: 'gap',
-          after: String(cursor),
-          summary: `Events after ${cursor} up to ${top - 3} are older than the replay window and were not replayed`,
-        },
-      })
+      expect(gap).toEqual(gapNotice(cursor, top - 3))
       expect(events.map((m) => Number(m.id))).toEqual([top - 2, top - 1, top, top + 1])
       // A cursor on the window's edge (W7 moved it on by one) is replayed in full, without one.
       expect(small.replayFloor).toBe(top - 2)
       const atEdge = await follow(String(top - 2), 3)
       expect(atEdge.map((m) => Number(m.id))).toEqual([top - 1, top, top + 1])
+    } finally {
+      await small.stop()
+    }
+  })
+
+  it('tells a filtered feed of a gap only when it skipped something the feed would show', async () => {
+    const { hub: small, ingest, follow } = await smallWindow()
+    const byA2 = (lead: string): LeadEvent => ({ ...action(lead), agentId: 'a2' })
+    try {
+      // a2's feed last showed Q1; then only a1 acted, past the window: a2 missed nothing.
+      await ingest([byA2('Q1')])
+      const seen = small.lastSeq
+      await ingest([action('Q2'), action('Q3'), action('Q4'), action('Q5'), action('Q6')])
+      expect(small.replayFloor).toBeGreaterThan(seen)
+      const quiet = follow(String(seen), 1, { agentId: 'a2' })
+      await new Promise((r) => setTimeout(r, 50))
+      await ingest([byA2('Q7')])
+      const q7 = small.lastSeq
+      expect(await quiet).toEqual([expect.objectContaining({ id: String(q7) })])
+
+      // a2 acted again (Q8), then a1 pushed Q8 out of the window: that one was missed.
+      await ingest([byA2('Q8')])
+      await ingest([action('Q9'), action('Q10'), action('Q11'), action('Q12')])
+      const [gap] = await follow(String(q7), 1, { agentId: 'a2' })
+      expect(gap).toEqual(gapNotice(q7, small.replayFloor))
     } finally {
       await small.stop()
     }

@@ -146,6 +146,26 @@ function toItem(r: EventRow, tz: string): FeedItem {
 
 const RECENT_PAGE = 500
 
+/** Activity items with cursors in (`after`, `upTo`], a page at a time from the newest. */
+async function* backwards(
+  db: Kysely<Database>,
+  upTo: number,
+  after = 0,
+): AsyncGenerator<{ items: FeedItem[]; scanned: number }> {
+  let before = upTo
+  for (;;) {
+    const { rows } = await sql<{ seq: number }>`
+      select seq from lead_events
+      where seq <= ${before} and seq > ${after} and type <> 'agent.upserted'
+      order by seq desc limit ${RECENT_PAGE}`.execute(db)
+    const oldest = rows.at(-1)?.seq
+    if (oldest === undefined) return
+    yield { items: await readFeed(db, oldest - 1, RECENT_PAGE, before), scanned: rows.length }
+    if (rows.length < RECENT_PAGE) return
+    before = oldest - 1
+  }
+}
+
 /**
  * The latest `limit` activity items with cursor ≤ `upTo` that `visible` admits, oldest first.
  * Reads backwards a page at a time, so a subscriber who sees a small share of the feed (an agent)
@@ -158,22 +178,37 @@ export async function readRecent(
   visible: (item: FeedItem) => boolean = () => true,
   maxScanned = 10_000,
 ): Promise<FeedItem[]> {
+  if (limit === 0) return []
   const found: FeedItem[][] = []
   let count = 0
   let scanned = 0
-  let before = upTo
-  while (count < limit && scanned < maxScanned) {
-    const { rows } = await sql<{ seq: number }>`
-      select seq from lead_events where seq <= ${before} and type <> 'agent.upserted'
-      order by seq desc limit ${RECENT_PAGE}`.execute(db)
-    const oldest = rows.at(-1)?.seq
-    if (oldest === undefined) break
-    const page = (await readFeed(db, oldest - 1, RECENT_PAGE, before)).filter(visible)
-    found.unshift(page)
-    count += page.length
-    scanned += rows.length
-    before = oldest - 1
-    if (rows.length < RECENT_PAGE) break
+  for await (const page of backwards(db, upTo)) {
+    const shown = page.items.filter(visible)
+    found.unshift(shown)
+    count += shown.length
+    scanned += page.scanned
+    if (count >= limit || scanned >= maxScanned) break
   }
-  return limit === 0 ? [] : found.flat().slice(-limit)
+  return found.flat().slice(-limit)
+}
+
+/**
+ * Whether `visible` admits an activity item with a cursor in (`after`, `upTo`]: true, false, or
+ * null when `maxScanned` events were read back from `upTo` without finding one or reaching
+ * `after`.
+ */
+export async function anyVisible(
+  db: Kysely<Database>,
+  after: number,
+  upTo: number,
+  visible: (item: FeedItem) => boolean,
+  maxScanned = 10_000,
+): Promise<boolean | null> {
+  let scanned = 0
+  for await (const page of backwards(db, upTo, after)) {
+    if (page.items.some(visible)) return true
+    scanned += page.scanned
+    if (scanned >= maxScanned) return null
+  }
+  return false
 }

@@ -6,7 +6,7 @@ import type { Context, Identity } from '../context.js'
 import { formatInstant } from '../time/local.js'
 import { feedFilter } from './filter.js'
 import type { FeedHub } from './hub.js'
-import { type FeedItem, readFeed, readRecent, summaryOf } from './messages.js'
+import { anyVisible, type FeedItem, readFeed, readRecent, summaryOf } from './messages.js'
 
 const PAGE = 500
 
@@ -92,8 +92,12 @@ export async function* activityStream(
       const top = requested > hub.lastSeq ? await lastCursor(ctx.db) : requested
       const from = Math.min(requested, top)
       last = Math.max(from, hub.replayFloor)
-      // Said rather than skipped in silence: a client keeping every event can fetch the rest.
-      if (last > from) yield gapEvent(from, last)
+      // Said rather than skipped in silence, so a client keeping every event can fetch the rest;
+      // but only when something this subscriber would be shown is among them: a filtered feed's
+      // cursor moves only with what it shows, so a quiet one falls behind the window without
+      // having missed anything. Past a window's worth of reading back, assume it has.
+      if (last > from && (await anyVisible(ctx.db, from, last, visible)) !== false)
+        yield gapEvent(from, last)
       for (;;) {
         const page = await readFeed(ctx.db, last, PAGE)
         for (const item of page) {
