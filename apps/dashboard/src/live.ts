@@ -3,7 +3,7 @@
  * sees plain hooks: live KPIs with read invalidation, and the resumable activity feed.
  */
 import { useEffect, useMemo, useRef, useState } from 'react'
-import { latestCursor, mergeFeed } from './lib/feed'
+import { FeedBuffer, latestCursor } from './lib/feed'
 import { throttleSet } from './lib/throttle'
 import { type RouterInputs, type RouterOutputs, trpc } from './lib/trpc'
 
@@ -67,7 +67,7 @@ export interface ActivityFeed {
 export function useActivityFeed(scope: Omit<ActivityInput, 'lastEventId'>): ActivityFeed {
   const [items, setItems] = useState<ActivityItem[]>([])
   const cursor = useRef<string | null>(null)
-  const buffer = useRef<ActivityItem[]>([])
+  const [buffer] = useState(() => new FeedBuffer<ActivityItem>())
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
 
   useEffect(
@@ -93,16 +93,12 @@ export function useActivityFeed(scope: Omit<ActivityInput, 'lastEventId'>): Acti
   const sub = trpc.analytics.activity.useSubscription(input, {
     onData(envelope) {
       cursor.current = latestCursor(cursor.current, envelope.id)
-      // After a long disconnect the replay window may not reach back to our cursor: the list
-      // shows only the latest events, which the replay still brings, so nothing shown is missed.
-      if (envelope.data.kind === 'gap') return
-      buffer.current.push(envelope.data)
+      // A gap notice (after a disconnect longer than the replay window) restarts the list.
+      buffer.push(envelope.data)
       if (timer.current) return
       timer.current = setTimeout(() => {
         timer.current = null
-        const batch = buffer.current
-        buffer.current = []
-        setItems((prev) => mergeFeed(prev, batch))
+        setItems(buffer.drain())
       }, FEED_FLUSH_MS)
     },
   })

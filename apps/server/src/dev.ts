@@ -164,9 +164,11 @@ handleProcessSignals(async () => {
 
 /**
  * Ends the `tsx watch` that runs this process, if one does. After a failed start it would wait
- * for an edit, and `pnpm dev` would go on serving a dashboard without its API; but what fails
- * here is the environment (the database, the port), which no edit fixes. With the watcher gone
- * turbo stops the dashboard too, and `pnpm dev` exits with the error above it.
+ * for an edit, and `pnpm dev` would go on serving a dashboard without its API; what fails here
+ * is mostly the environment (the port, a database held by another process), which no edit fixes.
+ * With the watcher gone turbo stops the dashboard too, and `pnpm dev` exits with the error above
+ * it. A bug in start-up code ends it too: fix it and run `pnpm dev` again. (Code that fails to
+ * load never gets here; the watcher waits for the fix.)
  */
 function stopWatcher(): void {
   let parent: string

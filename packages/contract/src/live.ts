@@ -32,10 +32,9 @@ export type ActivityMessage = z.infer<typeof activityMessage>
 
 /**
  * Sent first, in place of what could not be replayed, to a client resuming from a cursor older
- * than the replay window: the events with cursors after `after` up to `id` are left out, the
- * replay goes on after `id`. A client that must have every event fetches those from the event
- * export (`after`: the events ingested after a cursor); one that shows only the latest (the
- * dashboard) can ignore it.
+ * than the replay window when events it would be shown are among those skipped: the events with
+ * cursors after `after` up to `id` are left out, the replay goes on after `id`. A client that must have every event fetches those from the event
+ * export (`after`: the events ingested after a cursor); the dashboard starts its list again.
  */
 export const feedGap = z.object({
   /** The cursor the replay goes on after; resuming from it does not report the gap again. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compareCursor, latestCursor, mergeFeed } from './feed'
+import { compareCursor, FeedBuffer, latestCursor, mergeFeed } from './feed'
 
 const item = (id: string) => ({ id, summary: `event ${id}` })
 
@@ -42,5 +42,40 @@ describe('latestCursor', () => {
     expect(latestCursor(null, '5')).toBe('5')
     expect(latestCursor('5', '12')).toBe('12')
     expect(latestCursor('12', '5')).toBe('12')
+  })
+})
+
+describe('FeedBuffer', () => {
+  type Event = { id: string; kind: string }
+  const event = (id: string): Event => ({ id, kind: 'new_lead' })
+  const ids = (list: readonly Event[]) => list.map((i) => i.id)
+  /** A buffer holding `messages`, ids for events and 'gap' for a notice. */
+  const bufferOf = (...messages: string[]) => {
+    const buffer = new FeedBuffer<Event>()
+    for (const m of messages) buffer.push(m === 'gap' ? { kind: 'gap' } : event(m))
+    return buffer
+  }
+
+  it('adds what arrived between renders to the list', () => {
+    const buffer = bufferOf('3', '4')
+    expect(ids(buffer.drain()([event('2'), event('1')]))).toEqual(['4', '3', '2', '1'])
+    const list = [event('1')]
+    expect(buffer.drain()(list)).toBe(list)
+    // The update is pure: applied twice, it gives the same list.
+    buffer.push(event('5'))
+    const update = buffer.drain()
+    expect(update(list)).toEqual(update(list))
+    expect(ids(update(list))).toEqual(['5', '1'])
+  })
+
+  it('starts the list again after a gap notice, so no hole sits between old and new entries', () => {
+    const buffer = bufferOf('5', 'gap', '900', '901')
+    expect(ids(buffer.drain()([event('2'), event('1')]))).toEqual(['901', '900'])
+    // Even when nothing follows the notice, the old entries go.
+    buffer.push({ kind: 'gap' })
+    expect(buffer.drain()([event('901')])).toEqual([])
+    // And only once.
+    buffer.push(event('902'))
+    expect(ids(buffer.drain()([event('901')]))).toEqual(['902', '901'])
   })
 })

@@ -32,3 +32,33 @@ export function mergeFeed<T extends { id: string }>(
 export function latestCursor(current: string | null, id: string): string {
   return current === null || compareCursor(id, current) > 0 ? id : current
 }
+
+/**
+ * Feed messages gathered between two renders. A gap notice (events this view would show were
+ * not replayed) drops what was gathered and what is listed: the list starts again from the
+ * replay that follows, rather than keep entries from before the gap beside newer ones with a
+ * hole between them.
+ */
+export class FeedBuffer<T extends { id: string; kind: string }> {
+  private pending: T[] = []
+  private restart = false
+
+  push(message: T | { kind: 'gap' }): void {
+    if (message.kind === 'gap') {
+      this.pending = []
+      this.restart = true
+    } else this.pending.push(message as T)
+  }
+
+  /**
+   * Empties the buffer into an update of the list: a pure function, as React's state updaters
+   * must be (development mode calls them twice).
+   */
+  drain(): (current: readonly T[]) => T[] {
+    const batch = this.pending
+    const restart = this.restart
+    this.pending = []
+    this.restart = false
+    return (current) => mergeFeed(restart ? [] : current, batch)
+  }
+}

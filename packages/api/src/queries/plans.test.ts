@@ -50,6 +50,12 @@ const READS: [string, (c: Caller) => Promise<unknown>][] = [
   ['events export after a cursor', (c) => drain(c.analytics.eventsExport({ after: '50000' }))],
 ]
 
+/**
+ * Reads in cursor order: they cannot prune partitions by time, and may scan the empty months
+ * ahead as they like (a sequential scan of nothing); every other read scans no partition so.
+ */
+const CURSOR_ORDER = new Set(['events export after a cursor'])
+
 /** Reads every page of an export, so each page's query runs. */
 async function drain(answer: Promise<{ pages: AsyncIterable<unknown> }>): Promise<void> {
   for await (const _ of (await answer).pages);
@@ -133,7 +139,7 @@ describe.each(testDatabases())('query plans on $kind', ({ open }) => {
     expect(filled.has(partition!), plan).toBe(true)
   })
 
-  it.each(READS)('%s never scans lead_events sequentially', async (_name, read) => {
+  it.each(READS)('%s never scans lead_events sequentially', async (name, read) => {
     const captured: RootOperationNode[] = []
     const caller = createCaller(
       createInnerContext({
@@ -146,11 +152,11 @@ describe.each(testDatabases())('query plans on $kind', ({ open }) => {
     expect(captured.length).toBeGreaterThan(0)
     for (const plan of await plansOf(db, captured)) {
       if (process.env.SHOW_PLANS) console.log(plan)
-      // A partition shows as lead_events_pYYYYMM; an index scan on it is what we want. Reads in
-      // cursor order cannot prune by time, and may scan the empty months ahead as they like.
-      const scanned = [...plan.matchAll(/Seq Scan on (lead_events\w*)/g)].map((m) => m[1])
+      // A partition shows as lead_events_pYYYYMM; an index scan on it is what we want.
+      const scanned = [...plan.matchAll(/Seq Scan on (lead_events\w*)/g)].map((m) => m[1]!)
+      const allowed = CURSOR_ORDER.has(name) ? (p: string) => !filled.has(p) : () => false
       expect(
-        scanned.filter((name) => filled.has(name!)),
+        scanned.filter((p) => !allowed(p)),
         plan,
       ).toEqual([])
     }

@@ -263,7 +263,8 @@ stored. Event ids make ingest idempotent: re-sending an event counts as a duplic
 Server-Sent Events at the same path (tRPC clients use the \`analytics.activity\` subscription,
 which behaves the same). Each message is an \`ActivityMessage\`: \`{ id, kind, type, occurredAt,
 leadId, agentId, agentName, status?, action?, summary }\`; \`kind\` is one of
-${ACTIVITY_KINDS.join(', ')}.
+${ACTIVITY_KINDS.join(', ')}. The one exception is the first message of a resume from beyond the
+retention window, a \`FeedGap\` whose \`kind\` is \`gap\` (see Resuming).
 \`id\` is a strictly increasing cursor. Query parameters, all optional: \`lastEventId\` (resume after this cursor), \`agentId\` / \`teamId\` (only that agent's or
 team's activity), \`backlog\` (0–200: without a cursor, begin with that many of the latest
 events), \`tz\` (zone of \`occurredAt\`), \`token\` (a bearer token for clients that cannot send
@@ -274,9 +275,11 @@ stream starts.
 A client that reconnects with the id of the last message it received gets every event it missed,
 in order and without duplicates, then live events, as long as fewer than ${REPLAY} events were
 ingested meanwhile (the retention window). From an older cursor the replay starts ${REPLAY} events
-back, and the first message says so: a \`FeedGap\` \`{ id, kind: "gap", after, summary }\` (over
-SSE as \`event: gap\`), meaning the events with cursors after \`after\` up to \`id\` were not
-replayed; what follows comes after \`id\`. A client that must keep every event fetches those from
+back, and when events the client would be shown are among those skipped, the first message says so:
+a \`FeedGap\` \`{ id, kind: "gap", after, summary }\` (over SSE as \`event: gap\`), meaning the
+events with cursors after \`after\` up to \`id\` were not replayed; what follows comes after
+\`id\`. (A filtered feed's cursor moves only with what it shows, so a quiet one may fall behind
+the window without missing anything: no notice then.) A client that must keep every event fetches those from
 the raw event export: \`${EXPORT_PATH}?report=events&format=json&after=<after>\` lists the events
 ingested after that cursor in cursor order (each row's \`seq\`); keep those up to \`id\`.
 
@@ -290,7 +293,7 @@ closes with 1001. Either way, reconnect with \`?lastEventId=\` set to the last i
 
 ## Server-Sent Events
 A GET that accepts \`text/event-stream\`, e.g. \`curl -N -H 'accept: text/event-stream' -H "authorization: Bearer $TOKEN" "$API${ACTIVITY_STREAM_PATH}?backlog=10"\`.
-Each event has \`id:\` (the cursor), \`event: activity\` and \`data:\` (the JSON message); a \`: ping\`
+Each event has \`id:\` (the cursor), \`event: activity\` (\`event: gap\` for a \`FeedGap\`) and \`data:\` (the JSON message); a \`: ping\`
 comment comes every ${STREAM.ssePingMs / 1000} s, and \`retry: ${STREAM.sseRetryMs}\` sets the reconnection delay.
 EventSource resumes by itself with the standard \`Last-Event-ID\` header, which wins over
 \`?lastEventId=\`. A client that stops reading is cut once ${MIB} MiB wait for it, and resumes the
