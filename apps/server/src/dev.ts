@@ -187,10 +187,7 @@ try {
 } catch (err) {
   // After a shutdown request the signal handler finishes the job and exits.
   if (!stop.signal.aborted) {
-    logger.fatal(
-      { err },
-      'start-up failed; pnpm dev stops (where it cannot, fix the cause and save a file)',
-    )
+    logger.fatal({ err }, 'start-up failed')
     await (server ? server.close() : client?.close())
     stopWatcher()
     process.exit(1)
