@@ -47,14 +47,19 @@ export interface Change {
   text: string
 }
 
+/** A signed amount in percent units as a change: its arrow, magnitude and `unit`; null → null. */
+function directedChange(amount: number | null | undefined, unit: string): Change | null {
+  if (amount === null || amount === undefined || !Number.isFinite(amount)) return null
+  const value = formatPercentValue(Math.abs(amount))
+  if (value === '0') return { direction: 'flat', text: `0${unit}` }
+  return amount > 0
+    ? { direction: 'up', text: `▲ ${value}${unit}` }
+    : { direction: 'down', text: `▼ ${value}${unit}` }
+}
+
 /** A relative change already in percent (the API's `changes`): 12.4 → ▲ 12%; null → null. */
 export function formatChange(pct: number | null | undefined): Change | null {
-  if (pct === null || pct === undefined || !Number.isFinite(pct)) return null
-  const value = formatPercentValue(Math.abs(pct))
-  if (value === '0') return { direction: 'flat', text: '0%' }
-  return pct > 0
-    ? { direction: 'up', text: `▲ ${value}%` }
-    : { direction: 'down', text: `▼ ${value}%` }
+  return directedChange(pct, '%')
 }
 
 /**
@@ -62,12 +67,7 @@ export function formatChange(pct: number | null | undefined): Change | null {
  * For a rate, "▼ 7.8%" beside "22% vs 24%" reads as points; the points say what moved.
  */
 export function formatPointsChange(delta: number | null | undefined): Change | null {
-  if (delta === null || delta === undefined || !Number.isFinite(delta)) return null
-  const value = formatPercentValue(Math.abs(delta * 100))
-  if (value === '0') return { direction: 'flat', text: '0 pts' }
-  return delta > 0
-    ? { direction: 'up', text: `▲ ${value} pts` }
-    : { direction: 'down', text: `▼ ${value} pts` }
+  return directedChange(delta == null ? delta : delta * 100, ' pts')
 }
 
 /** Seconds as "45s", "3m 20s", "2h 5m", "1d 3h"; null → "—". */
