@@ -11,8 +11,8 @@ type Yield<T> = T extends AsyncIterable<infer U> ? U : never
 
 /** One message of `analytics.activity`, as the server's `tracked()` envelope carries it. */
 type FeedMessage = Yield<RouterOutputs['analytics']['activity']>['data']
-/** An event of the feed: every message but the notice of a gap in a replay. */
-export type ActivityItem = Exclude<FeedMessage, { kind: 'gap' }>
+/** An event of the feed: every message but the notice of a gap and a filtered feed's cursor. */
+export type ActivityItem = Exclude<FeedMessage, { kind: 'gap' | 'cursor' }>
 /** Reads the live metrics stream may ask us to refetch. */
 type ReadName = Yield<RouterOutputs['analytics']['metricsLive']>['invalidate'][number]
 
@@ -93,7 +93,8 @@ export function useActivityFeed(scope: Omit<ActivityInput, 'lastEventId'>): Acti
   const sub = trpc.analytics.activity.useSubscription(input, {
     onData(envelope) {
       cursor.current = latestCursor(cursor.current, envelope.id)
-      // A gap notice (after a disconnect longer than the replay window) restarts the list.
+      // A gap notice (after a disconnect longer than the replay window) restarts the list; a
+      // cursor message only moves the cursor.
       buffer.push(envelope.data)
       if (timer.current) return
       timer.current = setTimeout(() => {

@@ -271,14 +271,32 @@ describe.each(testDatabases())('activity stream on $kind', ({ open }) => {
     expect(text).toContain(': ping\n\n')
   })
 
-  it('begins a resume from beyond the replay window with a gap notice, over WebSocket and SSE', async () => {
-    const hub = new FeedHub(servers.client.db, new InProcessBus(), { replayLimit: 3 })
+  /**
+   * Runs `use` against a server of its own whose hub replays only `replayLimit` cursors and hears
+   * of that server's ingests; `signal` aborts the test's fetches at the end. The server cuts the
+   * connection fetch leaves idle after the abort at 100 ms instead of waiting seconds on close.
+   */
+  async function withSmallWindow(
+    replayLimit: number,
+    use: (url: string, hub: FeedHub, signal: AbortSignal) => Promise<void>,
+  ) {
+    const hub = new FeedHub(servers.client.db, new InProcessBus(), { replayLimit })
     await hub.start()
     const controller = new AbortController()
     try {
-      // A server of its own, whose ingests this hub hears of; it cuts the connection fetch
-      // leaves idle after the abort at 100 ms instead of waiting seconds on close.
       const { url: small } = await servers.start({ drainTimeoutMs: 100 }, { live: hub })
+      await use(small, hub, controller.signal)
+    } finally {
+      controller.abort()
+      await hub.stop()
+      // The block's hub did not hear of these ingests; it must not hand them to the next test.
+      await servers.hub.published(hub.lastSeq)
+      await vi.waitFor(() => expect(servers.hub.lastSeq).toBe(hub.lastSeq))
+    }
+  }
+
+  it('begins a resume from beyond the replay window with a gap notice, over WebSocket and SSE', async () => {
+    await withSmallWindow(3, async (small, hub, signal) => {
       const before = hub.lastSeq
       await ingest(small, [action()])
       await vi.waitFor(() => expect(hub.lastSeq).toBeGreaterThan(before))
@@ -302,7 +320,7 @@ describe.each(testDatabases())('activity stream on $kind', ({ open }) => {
       // Over SSE the notice is an event of its own name, with the cursor to resume from.
       const res = await fetch(`${small}${STREAM}`, {
         headers: { accept: 'text/event-stream', 'last-event-id': String(cursor) },
-        signal: controller.signal,
+        signal,
       })
       const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
       let text = ''
@@ -314,13 +332,36 @@ describe.each(testDatabases())('activity stream on $kind', ({ open }) => {
       expect(text).toContain(`id: ${edge}\nevent: gap\ndata: ${JSON.stringify(gap)}\n\n`)
       expect(text.indexOf('event: gap')).toBeLessThan(text.indexOf('event: activity'))
       expect(text).toContain(`id: ${edge + 1}\nevent: activity\n`)
-    } finally {
-      controller.abort()
-      await hub.stop()
-      // The block's hub did not hear of these ingests; it must not hand them to the next test.
-      await servers.hub.published(hub.lastSeq)
-      await vi.waitFor(() => expect(servers.hub.lastSeq).toBe(hub.lastSeq))
-    }
+    })
+  })
+
+  it("moves a filtered stream's cursor on over WebSocket and SSE (`event: cursor`)", async () => {
+    // A window of 10 sends a filtered stream a cursor message after every quiet cursor.
+    await withSmallWindow(10, async (small, hub, signal) => {
+      const before = hub.lastSeq
+      const quiet = `?agentId=quiet-agent&lastEventId=${before}`
+      const socket = await openSocket(small, quiet)
+      const res = await fetch(`${small}${STREAM}${quiet}`, {
+        headers: { accept: 'text/event-stream' },
+        signal,
+      })
+      await ingest(small, [action()])
+      const cursor = { id: String(before + 1), kind: 'cursor' }
+      expect(await socket.received(1)).toEqual([cursor])
+      socket.ws.close()
+
+      // Over SSE an event of its own name: EventSource takes its id for Last-Event-ID, while a
+      // listener for `activity` never sees it.
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+      let text = ''
+      while (!text.includes('event: cursor')) {
+        const { value, done } = await reader.read()
+        if (done) break
+        text += value
+      }
+      expect(text).toContain(`id: ${cursor.id}\nevent: cursor\ndata: ${JSON.stringify(cursor)}\n\n`)
+      expect(text).not.toContain('event: activity')
+    })
   })
 
   it('resumes a WebSocket by cursor: exactly the missed events, in order, then live', async () => {
@@ -469,9 +510,10 @@ describe.each(testDatabases())('activity stream on $kind', ({ open }) => {
         { lastEventId },
         {
           onData: ({ id, data }) => {
-            // Typed end to end: `data` is an ActivityMessage or a gap notice, told by kind.
+            // Typed end to end: `data` is an ActivityMessage, a gap notice or a cursor, told by
+            // kind.
             expect(data.kind).toBe('agent_action')
-            if (data.kind === 'gap') return
+            if (data.kind === 'gap' || data.kind === 'cursor') return
             const message: ActivityMessage = data
             got.push({ id, message })
           },

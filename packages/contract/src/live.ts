@@ -46,8 +46,24 @@ export const feedGap = z.object({
 })
 export type FeedGap = z.infer<typeof feedGap>
 
-/** What the activity feed sends: an event, or the notice that some could not be replayed. */
-export const feedMessage = z.discriminatedUnion('kind', [activityMessage, feedGap])
+/**
+ * Sent to a filtered feed (an agent's, a manager's, one with `agentId` or `teamId`) once it has
+ * passed a tenth of the replay window's cursors without an event to show: nothing to show, but
+ * resume from `id`. A quiet filtered client's cursor so stays inside the window, and its resume
+ * after a long quiet spell is replayed rather than told of a gap it did not have.
+ */
+export const feedCursor = z.object({
+  /** Every event up to this cursor that the subscriber would be shown has been sent. */
+  id: z.string(),
+  kind: z.literal('cursor'),
+})
+export type FeedCursor = z.infer<typeof feedCursor>
+
+/**
+ * What the activity feed sends: an event, the notice that some could not be replayed, or a
+ * filtered feed's cursor moving on.
+ */
+export const feedMessage = z.discriminatedUnion('kind', [activityMessage, feedGap, feedCursor])
 export type FeedMessage = z.infer<typeof feedMessage>
 
 /** A live feed cursor (an event's `id`), as clients send it back. */

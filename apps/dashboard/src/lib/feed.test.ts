@@ -78,4 +78,14 @@ describe('FeedBuffer', () => {
     buffer.push(event('902'))
     expect(ids(buffer.drain()([event('901')]))).toEqual(['902', '901'])
   })
+
+  it('lists nothing for a cursor message and keeps what is listed', () => {
+    const buffer = bufferOf('5')
+    buffer.push({ kind: 'cursor' })
+    buffer.push(event('6'))
+    expect(ids(buffer.drain()([event('1')]))).toEqual(['6', '5', '1'])
+    buffer.push({ kind: 'cursor' })
+    const list = [event('6')]
+    expect(buffer.drain()(list)).toBe(list)
+  })
 })

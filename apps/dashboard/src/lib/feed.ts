@@ -43,11 +43,11 @@ export class FeedBuffer<T extends { id: string; kind: string }> {
   private pending: T[] = []
   private restart = false
 
-  push(message: T | { kind: 'gap' }): void {
+  push(message: T | { kind: 'gap' } | { kind: 'cursor' }): void {
     if (message.kind === 'gap') {
       this.pending = []
       this.restart = true
-    } else this.pending.push(message as T)
+    } else if (message.kind !== 'cursor') this.pending.push(message as T)
   }
 
   /**

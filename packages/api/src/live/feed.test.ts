@@ -19,14 +19,19 @@ const action = (lead: string): LeadEvent => ({
   action: 'call',
 })
 
-/** Reads `count` messages from a subscription; leaving the loop ends the subscription. */
-async function take(iterable: AsyncIterable<unknown>, count: number) {
-  const out: { id: string; data: { id: string } }[] = []
+type Taken = { id: string; data: { id: string; kind: string } }
+
+/**
+ * Reads `count` messages from a subscription, or up to the first one `until` accepts; leaving
+ * the loop ends the subscription.
+ */
+async function take(iterable: AsyncIterable<unknown>, count: number | ((m: Taken) => boolean)) {
+  const out: Taken[] = []
   for await (const m of iterable) {
     // A server-side caller yields tracked() envelopes as [id, data, marker].
-    const [id, data] = m as [string, { id: string }]
+    const [id, data] = m as [string, Taken['data']]
     out.push({ id, data })
-    if (out.length === count) break
+    if (typeof count === 'number' ? out.length === count : count({ id, data })) break
   }
   return out
 }
@@ -149,9 +154,12 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     expect(msgs.map((m) => Number(m.id))).toEqual([cursor + 1, cursor + 2, cursor + 3])
   })
 
-  /** A hub replaying only the last 3 cursors, with an ingest that waits for it and a follower. */
-  async function smallWindow() {
-    const small = new FeedHub(client.db, new InProcessBus(), { replayLimit: 3 })
+  /**
+   * A hub replaying only the last `replayLimit` cursors, with an ingest that waits for it and a
+   * follower.
+   */
+  async function smallWindow(replayLimit = 3) {
+    const small = new FeedHub(client.db, new InProcessBus(), { replayLimit })
     await small.start()
     return {
       hub: small,
@@ -161,7 +169,11 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
         await small.published(top)
         await vi.waitFor(() => expect(small.lastSeq).toBe(top))
       },
-      follow: async (lastEventId: string, count: number, filter: { agentId?: string } = {}) => {
+      follow: async (
+        lastEventId: string,
+        count: Parameters<typeof take>[1],
+        filter: { agentId?: string } = {},
+      ) => {
         const sub = await createCaller(
           createInnerContext({
             db: client.db,
@@ -211,22 +223,74 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     const { hub: small, ingest, follow } = await smallWindow()
     const byA2 = (lead: string): LeadEvent => ({ ...action(lead), agentId: 'a2' })
     try {
-      // a2's feed last showed Q1; then only a1 acted, past the window: a2 missed nothing.
+      // a2's feed last showed Q1; then only a1 acted, past the window: a2 missed nothing. (A
+      // client that kept the feed's cursor messages would not be this far behind.)
       await ingest([byA2('Q1')])
       const seen = small.lastSeq
       await ingest([action('Q2'), action('Q3'), action('Q4'), action('Q5'), action('Q6')])
+      const q6 = small.lastSeq
       expect(small.replayFloor).toBeGreaterThan(seen)
-      const quiet = follow(String(seen), 1, { agentId: 'a2' })
+      const quiet = follow(String(seen), 2, { agentId: 'a2' })
       await new Promise((r) => setTimeout(r, 50))
       await ingest([byA2('Q7')])
       const q7 = small.lastSeq
-      expect(await quiet).toEqual([expect.objectContaining({ id: String(q7) })])
+      expect(await quiet).toEqual([
+        { id: String(q6), data: { id: String(q6), kind: 'cursor' } },
+        expect.objectContaining({ id: String(q7) }),
+      ])
 
       // a2 acted again (Q8), then a1 pushed Q8 out of the window: that one was missed.
       await ingest([byA2('Q8')])
       await ingest([action('Q9'), action('Q10'), action('Q11'), action('Q12')])
       const [gap] = await follow(String(q7), 1, { agentId: 'a2' })
       expect(gap).toEqual(gapNotice(q7, small.replayFloor))
+    } finally {
+      await small.stop()
+    }
+  })
+
+  it("moves a quiet filtered feed's cursor on, so a client following it stays inside the window", async () => {
+    // Every 3 cursors without an event to show, a cursor message.
+    const { hub: small, ingest, follow } = await smallWindow(30)
+    const byA2 = (lead: string): LeadEvent => ({ ...action(lead), agentId: 'a2' })
+    try {
+      await ingest([byA2('C1')])
+      const seen = small.lastSeq
+      const shown = follow(String(seen), (m) => m.data.kind !== 'cursor', { agentId: 'a2' })
+      const everything = follow(String(seen), 11)
+      await new Promise((r) => setTimeout(r, 50))
+      // Ten of a1's, in batches of one and of two, then one of a2's.
+      for (const batch of [
+        ['C2'],
+        ['C3', 'C4'],
+        ['C5'],
+        ['C6', 'C7'],
+        ['C8'],
+        ['C9', 'C10'],
+        ['C11'],
+      ])
+        await ingest(batch.map(action))
+      const quietTop = small.lastSeq
+      await ingest([byA2('C12')])
+      const got = await shown
+      expect(got.at(-1)).toMatchObject({
+        id: String(small.lastSeq),
+        data: { kind: 'agent_action' },
+      })
+      const cursors = got.slice(0, -1)
+      expect(cursors.length).toBeGreaterThan(0)
+      let previous = seen
+      for (const { id, data } of cursors) {
+        expect(data).toEqual({ id, kind: 'cursor' })
+        // Not more often than every 3 cursors, and never past what the hub has dispatched.
+        expect(Number(id) - previous).toBeGreaterThanOrEqual(3)
+        expect(Number(id)).toBeLessThanOrEqual(quietTop)
+        previous = Number(id)
+      }
+      // Never 3 or more behind: resuming from it is well inside the window.
+      expect(quietTop - previous).toBeLessThan(3)
+      // An unfiltered feed shows every event and so never needs one.
+      expect((await everything).map((m) => m.data.kind)).not.toContain('cursor')
     } finally {
       await small.stop()
     }

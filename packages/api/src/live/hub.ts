@@ -9,6 +9,14 @@ const PAGE = 500
 /** How far back a resuming client is replayed (the documented retention window, in events). */
 export const REPLAY_LIMIT = 10_000
 
+/**
+ * How many cursors a filtered subscriber passes without an event to show before it is sent a
+ * `cursor` message: a tenth of the window, so a connected client never falls out of it.
+ */
+export function cursorInterval(replayLimit: number): number {
+  return Math.max(Math.floor(replayLimit / 10), 1)
+}
+
 /** Thrown into a subscriber that fell too far behind; it resumes by cursor on reconnect. */
 export class SlowConsumerError extends Error {
   constructor(readonly limit: number) {
@@ -87,6 +95,11 @@ export class FeedHub {
   /** The oldest cursor a client may resume after and still be replayed everything it missed. */
   get replayFloor(): number {
     return Math.max(this.cursor - (this.opts.replayLimit ?? REPLAY_LIMIT), 0)
+  }
+
+  /** See {@link cursorInterval}. */
+  get cursorEvery(): number {
+    return cursorInterval(this.opts.replayLimit ?? REPLAY_LIMIT)
   }
 
   /** Passed to `ingestEvents` as `notify`: the bus's channel when ingest announces itself. */

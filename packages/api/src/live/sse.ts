@@ -36,10 +36,11 @@ const HEADERS = {
 
 /**
  * One SSE event: `id:` is the cursor a client resumes from with `Last-Event-ID`. A gap notice
- * is an event of its own name, so a client listening for `activity` only never sees one.
+ * and a filtered feed's cursor are events of their own names (`gap`, `cursor`), so a client
+ * listening for `activity` only never sees one, while its EventSource still takes the cursor.
  */
 function formatEvent({ id, message }: ActivityEvent): string {
-  const name = message.kind === 'gap' ? 'gap' : 'activity'
+  const name = message.kind === 'gap' || message.kind === 'cursor' ? message.kind : 'activity'
   return `id: ${id}\nevent: ${name}\ndata: ${JSON.stringify(message)}\n\n`
 }
 

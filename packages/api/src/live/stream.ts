@@ -1,4 +1,4 @@
-import type { ActivityInput, FeedGap, FeedMessage } from '@leads/contract'
+import type { ActivityInput, FeedCursor, FeedGap, FeedMessage } from '@leads/contract'
 import { lastCursor } from '@leads/db'
 import { createPseudonyms, type Pseudonyms } from '../auth/pseudonym.js'
 import { AuthError } from '../auth/tokens.js'
@@ -49,7 +49,8 @@ export interface StreamConnection {
  * listens first, then replays from `input.lastEventId` (within the hub's replay window, after a
  * {@link FeedGap} when the cursor is older) or sends the `backlog` of latest events, then goes
  * live. Items at or below the last cursor sent are skipped, so events committed during the
- * switch from replay to live arrive exactly once.
+ * switch from replay to live arrive exactly once. A filtered subscriber that passes
+ * `hub.cursorEvery` cursors without an event to show is sent a {@link FeedCursor}.
  * Ends when `signal` aborts or the hub stops; throws `SlowConsumerError` when the subscriber's
  * queue overflowed (the client resumes by cursor), and `AuthError('expired')` when the caller's
  * token expires — a stream never outlives its credential.
@@ -76,9 +77,21 @@ export async function* activityStream(
     identity?.role === 'agent' || ctx.anonymizeLeaderboard === true
       ? createPseudonyms(ctx.pseudonymKey, identity?.role === 'agent' ? identity.sub : null)
       : null
-  const toEvent = (item: FeedItem): ActivityEvent => sharedEvent(item, tz, pseudonyms)
+  // `last` is how far this subscriber has been taken through the feed, `sent` the cursor of the
+  // last message it was sent (or resumed from).
+  let last = hub.lastSeq
+  let sent = last
+  const toEvent = (item: FeedItem): ActivityEvent => {
+    sent = item.seq
+    return sharedEvent(item, tz, pseudonyms)
+  }
+  const quietFor = () => last - sent >= hub.cursorEvery
+  const cursorEvent = (): ActivityEvent => {
+    sent = last
+    const message: FeedCursor = { id: String(last), kind: 'cursor' }
+    return { id: message.id, message }
+  }
   try {
-    let last = hub.lastSeq
     if (input.lastEventId == null) {
       for (const item of await readRecent(ctx.db, last, input.backlog ?? 0, visible)) {
         yield toEvent(item)
@@ -92,18 +105,22 @@ export async function* activityStream(
       const top = requested > hub.lastSeq ? await lastCursor(ctx.db) : requested
       const from = Math.min(requested, top)
       last = Math.max(from, hub.replayFloor)
+      sent = from
       // Said rather than skipped in silence, so a client keeping every event can fetch the rest;
       // but only when something this subscriber would be shown is among them: a filtered feed's
       // cursor moves only with what it shows, so a quiet one falls behind the window without
       // having missed anything. Past a window's worth of reading back, assume it has.
-      if (last > from && (await anyVisible(ctx.db, from, last, visible)) !== false)
+      if (last > from && (await anyVisible(ctx.db, from, last, visible)) !== false) {
+        sent = last
         yield gapEvent(from, last)
+      }
       for (;;) {
         const page = await readFeed(ctx.db, last, PAGE)
         for (const item of page) {
           last = item.seq
           if (visible(item)) yield toEvent(item)
         }
+        if (quietFor()) yield cursorEvent()
         if (page.length < PAGE || signal?.aborted) break
       }
     }
@@ -115,6 +132,7 @@ export async function* activityStream(
         last = item.seq
         if (visible(item)) yield toEvent(item)
       }
+      if (quietFor()) yield cursorEvent()
     }
     if (expiry.signal?.aborted && !outer?.aborted) throw new AuthError('expired')
   } finally {

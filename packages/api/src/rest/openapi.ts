@@ -4,6 +4,7 @@ import {
   activityMessage,
   eventsExportInput,
   exportSelector,
+  feedCursor,
   feedGap,
   ingestResult,
   leadEvent,
@@ -15,7 +16,7 @@ import {
 } from '@leads/contract'
 import { z } from 'zod'
 import { STREAM_DEFAULTS } from '../live/endpoint.js'
-import { REPLAY_LIMIT } from '../live/hub.js'
+import { cursorInterval, REPLAY_LIMIT } from '../live/hub.js'
 import { SLOW_CONSUMER_CODE, SLOW_CONSUMER_REASON } from '../live/socket.js'
 import { restErrorBody } from './errors.js'
 import { READ_CACHE_CONTROL } from './respond.js'
@@ -213,6 +214,7 @@ const EXAMPLE_BATCH = [
 const STREAM = STREAM_DEFAULTS
 const MIB = STREAM.maxBufferedBytes / 1024 / 1024
 const REPLAY = REPLAY_LIMIT.toLocaleString('en-US')
+const CURSOR_EVERY = cursorInterval(REPLAY_LIMIT).toLocaleString('en-US')
 
 const DESCRIPTION = `Live lead analytics as plain JSON over HTTP: the five dashboard reads, the leads behind any
 number (drill-down), the forecast, CSV/JSON export, event ingest and the live activity stream.
@@ -263,8 +265,9 @@ stored. Event ids make ingest idempotent: re-sending an event counts as a duplic
 Server-Sent Events at the same path (tRPC clients use the \`analytics.activity\` subscription,
 which behaves the same). Each message is an \`ActivityMessage\`: \`{ id, kind, type, occurredAt,
 leadId, agentId, agentName, status?, action?, summary }\`; \`kind\` is one of
-${ACTIVITY_KINDS.join(', ')}. The one exception is the first message of a resume from beyond the
-retention window, a \`FeedGap\` whose \`kind\` is \`gap\` (see Resuming).
+${ACTIVITY_KINDS.join(', ')}. The two exceptions: the first message of a resume from beyond the
+retention window, a \`FeedGap\` whose \`kind\` is \`gap\`, and on a filtered feed a
+\`FeedCursor\` \`{ id, kind: "cursor" }\` (see Resuming).
 \`id\` is a strictly increasing cursor. Query parameters, all optional: \`lastEventId\` (resume after this cursor), \`agentId\` / \`teamId\` (only that agent's or
 team's activity), \`backlog\` (0–200: without a cursor, begin with that many of the latest
 events), \`tz\` (zone of \`occurredAt\`), \`token\` (a bearer token for clients that cannot send
@@ -278,8 +281,11 @@ ingested meanwhile (the retention window). From an older cursor the replay start
 back, and when events the client would be shown are among those skipped, the first message says so:
 a \`FeedGap\` \`{ id, kind: "gap", after, summary }\` (over SSE as \`event: gap\`), meaning the
 events with cursors after \`after\` up to \`id\` were not replayed; what follows comes after
-\`id\`. (A filtered feed's cursor moves only with what it shows, so a quiet one may fall behind
-the window without missing anything: no notice then.) A client that must keep every event fetches those from
+\`id\`. A filtered feed (an agent's, a manager's, or one with \`agentId\` / \`teamId\`) that
+passes ${CURSOR_EVERY} cursors without an event to show is sent a \`FeedCursor\`
+\`{ id, kind: "cursor" }\` (over SSE as \`event: cursor\`): nothing to show, but resume from
+\`id\`; a client that keeps it stays inside the window however quiet its feed. (One that does not
+is told of a gap only when something it would be shown was skipped.) A client that must keep every event fetches those from
 the raw event export: \`${EXPORT_PATH}?report=events&format=json&after=<after>\` lists the events
 ingested after that cursor in cursor order (each row's \`seq\`); keep those up to \`id\`.
 
@@ -293,7 +299,8 @@ closes with 1001. Either way, reconnect with \`?lastEventId=\` set to the last i
 
 ## Server-Sent Events
 A GET that accepts \`text/event-stream\`, e.g. \`curl -N -H 'accept: text/event-stream' -H "authorization: Bearer $TOKEN" "$API${ACTIVITY_STREAM_PATH}?backlog=10"\`.
-Each event has \`id:\` (the cursor), \`event: activity\` (\`event: gap\` for a \`FeedGap\`) and \`data:\` (the JSON message); a \`: ping\`
+Each event has \`id:\` (the cursor), \`event: activity\` (\`event: gap\` for a \`FeedGap\`,
+\`event: cursor\` for a \`FeedCursor\`) and \`data:\` (the JSON message); a \`: ping\`
 comment comes every ${STREAM.ssePingMs / 1000} s, and \`retry: ${STREAM.sseRetryMs}\` sets the reconnection delay.
 EventSource resumes by itself with the standard \`Last-Event-ID\` header, which wins over
 \`?lastEventId=\`. A client that stops reading is cut once ${MIB} MiB wait for it, and resumes the
@@ -401,6 +408,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     IngestResult: jsonSchema(ingestResult, 'output'),
     ActivityMessage: jsonSchema(activityMessage, 'output'),
     FeedGap: jsonSchema(feedGap, 'output'),
+    FeedCursor: jsonSchema(feedCursor, 'output'),
   }
   const paths: OpenApiDocument['paths'] = {}
   const errorResponse = (description: string): Response => ({
@@ -477,14 +485,14 @@ export function buildOpenApiDocument(): OpenApiDocument {
         'JSON) for a GET accepting `text/event-stream`; a WebSocket for an upgrade request (one ' +
         '`ActivityMessage` per text frame). Resume with `Last-Event-ID` or `lastEventId`; see ' +
         '"Live activity stream" above for heartbeats, slow consumers and the retention window ' +
-        '(a resume from beyond it begins with a `FeedGap`).',
+        '(a resume from beyond it begins with a `FeedGap`; a filtered feed also gets `FeedCursor`s).',
       parameters: streamParameters(),
       security: [{ bearerAuth: [] }, { queryToken: [] }],
       responses: {
         '101': {
           description:
             'WebSocket upgrade: one JSON `ActivityMessage` (or, first on a resume from beyond the ' +
-            'retention window, a `FeedGap`) per text frame, until the server closes ' +
+            'retention window, a `FeedGap`; on a filtered feed, a `FeedCursor`) per text frame, until the server closes ' +
             `with ${SLOW_CONSUMER_CODE} (slow consumer) or 1001 (shutting down).`,
         },
         '200': {
@@ -495,7 +503,8 @@ export function buildOpenApiDocument(): OpenApiDocument {
                 type: 'string',
                 description:
                   '`retry:`, then events `id: <cursor>` / `event: activity` / `data: <ActivityMessage JSON>` and `: ping` comments; ' +
-                  'first on a resume from beyond the retention window, `event: gap` with a `FeedGap`.',
+                  'first on a resume from beyond the retention window, `event: gap` with a `FeedGap`; ' +
+                  'on a filtered feed, `event: cursor` with a `FeedCursor`.',
               },
             },
           },
