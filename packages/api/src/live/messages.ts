@@ -67,7 +67,8 @@ export function summaryOf(
 
 /**
  * Activity after cursor `after`, oldest first, at most `limit` (every event but agent.upserted).
- * A status change is a `conversion` when it is the lead's first completion.
+ * A status change is a `conversion` when it is the lead's first completion: in event order
+ * (time, then id), so of two completions at one instant only the lesser id converts.
  */
 export async function readFeed(
   db: Kysely<Database>,
@@ -85,7 +86,24 @@ export async function readFeed(
       j
         .onRef('c.lead_id', '=', 'e.lead_id')
         .onRef('c.completed_at', '=', 'e.occurred_at')
-        .on('e.status', '=', 'completed'),
+        .on('e.status', '=', 'completed')
+        .on(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('lead_events as tie')
+                .select('tie.seq')
+                .whereRef('tie.lead_id', '=', 'e.lead_id')
+                .whereRef('tie.occurred_at', '=', 'e.occurred_at')
+                .where('tie.status', '=', 'completed')
+                // Code-unit order, as ingest's (not the database's collation).
+                .where(
+                  sql<string>`tie.event_id collate "C"`,
+                  '<',
+                  sql<string>`e.event_id collate "C"`,
+                ),
+            ),
+          ),
+        ),
     )
     .select([
       'e.seq',
