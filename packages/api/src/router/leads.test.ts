@@ -61,6 +61,14 @@ describe.each(testDatabases())('drill-down lists sum to the reports on $kind', (
       { ...extra[1]!, id: 'y-a1', occurredAt: iso(today), leadId: 'y' } as LeadEvent,
       { ...extra[1]!, id: 'y-a2', occurredAt: iso(today + 600_000), leadId: 'y' } as LeadEvent,
     )
+    // Both sides of Chatham's spring-forward (02:45 +12:45 → 03:45 +13:45): one hour bucket
+    // holds wall-clock 02:00–02:45 and 03:45–04:00.
+    const chatham: [string, string][] = [
+      ['ch-1', '2026-09-27T03:50:00+13:45'],
+      ['ch-2', '2026-09-27T02:30:00+12:45'],
+    ]
+    for (const [id, at] of chatham)
+      extra.push({ id, type: 'lead.created', occurredAt: at, leadId: id })
     for (let i = 0; i < events.length; i += 5_000)
       await ingestEvents(client.db, events.slice(i, i + 5_000), new Date(NOW))
     await ingestEvents(client.db, extra, new Date(NOW))
@@ -158,6 +166,25 @@ describe.each(testDatabases())('drill-down lists sum to the reports on $kind', (
     const whole = await all({ report: 'heatmap', agentId: 'agent-02' })
     expect(whole.length).toBe(h.cells.reduce((s, c) => s + c.count, 0))
     expect(whole.length).toBeGreaterThan(0)
+  })
+
+  it('heatmap: every cell lists its events on a day the clocks move by an hour at :45', async () => {
+    const range = {
+      tz: 'Pacific/Chatham',
+      from: '2026-09-26T00:00:00Z',
+      to: '2026-09-28T00:00:00Z',
+    }
+    const h = await caller().analytics.heatmap(range)
+    const listed = new Map<string, string[]>()
+    for (const c of h.cells) {
+      const rows = await all({ report: 'heatmap', ...range, dayOfWeek: c.dayOfWeek, hour: c.hour })
+      expect(rows.length, `${c.dayOfWeek}/${c.hour}`).toBe(c.count)
+      for (const r of rows)
+        listed.set(r.leadId, [...(listed.get(r.leadId) ?? []), `${c.dayOfWeek}/${c.hour}`])
+    }
+    // Under the wall-clock hour each happened in (Sunday 03:50 and 02:30).
+    expect(listed.get('ch-1')).toEqual(['6/3'])
+    expect(listed.get('ch-2')).toEqual(['6/2'])
   })
 
   it('leaderboard: assigned, converted and response time of every row', async () => {

@@ -1,10 +1,16 @@
 import { DateTime } from 'luxon'
 import { nextBoundary, startOf } from './local.js'
 
+const QUARTER_MS = 15 * 60_000
+const HOUR_MS = 4 * QUARTER_MS
+
 /**
  * The parts of [from, to) whose local weekday (0 = Monday) and hour are `dayOfWeek` and `hour`:
  * one range per matching local hour (two on a fall-back night, none on a skipped hour). The
- * heatmap groups quarter-hours the same way, so the ranges hold exactly a cell's events.
+ * heatmap files each quarter-hour under the local hour it starts in; so do these ranges, so they
+ * hold exactly a cell's events. An hour bucket the clocks move in (a 30- or 90-minute DST step, or
+ * a 60-minute bucket holding parts of two wall hours, as on Chatham's 45-minute offsets) is split
+ * into its quarter-hours.
  */
 export function localHourRanges(
   w: { from: number; to: number },
@@ -13,12 +19,24 @@ export function localHourRanges(
   hour: number,
 ): { from: number; to: number }[] {
   const out: { from: number; to: number }[] = []
-  for (let t = startOf(w.from, 'hour', tz); t < w.to; t = nextBoundary(t, 'hour', tz)) {
-    const local = DateTime.fromMillis(t, { zone: tz })
-    if (local.weekday - 1 !== dayOfWeek || local.hour !== hour) continue
-    const end = Math.min(nextBoundary(t, 'hour', tz), w.to)
-    const start = Math.max(t, w.from)
-    if (start < end) out.push({ from: start, to: end })
+  const take = (from: number, to: number) => {
+    const local = DateTime.fromMillis(from, { zone: tz })
+    if (local.weekday - 1 !== dayOfWeek || local.hour !== hour) return
+    const start = Math.max(from, w.from)
+    const end = Math.min(to, w.to)
+    if (start >= end) return
+    const last = out.at(-1)
+    if (last && last.to === start) last.to = end
+    else out.push({ from: start, to: end })
+  }
+  for (let t = startOf(w.from, 'hour', tz), next: number; t < w.to; t = next) {
+    next = nextBoundary(t, 'hour', tz)
+    const steady =
+      next - t === HOUR_MS &&
+      DateTime.fromMillis(t, { zone: tz }).offset ===
+        DateTime.fromMillis(next - 1, { zone: tz }).offset
+    if (steady) take(t, next)
+    else for (let q = t; q < next; q += QUARTER_MS) take(q, Math.min(q + QUARTER_MS, next))
   }
   return out
 }
