@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http'
 import { connect } from 'node:net'
 import { type ApiDeps, type AppRouter, createVerifier, MAX_BATCH_BYTES } from '@leads/api'
 import { testDatabases } from '@leads/db/testing'
@@ -116,6 +117,19 @@ describe.each(testDatabases())('hardening on $kind', ({ open, kind }) => {
     expect((await from(url)).status).toBe(200)
     expect((await from('https://wall.example.com')).status).toBe(200)
     expect((await fetch(`${url}${METRICS}`)).status).toBe(200)
+    // However the path is spelled (fetch would resolve the dots itself; a script need not).
+    // Options, not a URL string: a URL would be resolved before it is sent.
+    const { hostname, port } = new URL(url)
+    const headers = { origin: 'https://evil.example' }
+    for (const path of [`/x/..${METRICS}`, `/api/./analytics/metrics`, `/x/%2e%2e${METRICS}`]) {
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        httpGet({ hostname, port, path, headers }, (res) => {
+          res.resume()
+          resolve(res.statusCode)
+        }).on('error', reject)
+      })
+      expect(status, path).toBe(403)
+    }
 
     const upgrade = await refusedUpgrade(`${wsUrl(url)}/api/trpc`, {
       origin: 'https://evil.example',

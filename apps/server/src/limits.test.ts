@@ -109,6 +109,31 @@ describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
     })
   })
 
+  it('asks who is calling before reading what they asked, and charges bad requests to the budget', async () => {
+    const url = await start({ readPerMinute: 3, ingestPerMinute: 2 })
+    const reads = [`${METRICS}?tz=Nope`, '/api/analytics/export?report=metrics&tz=Nope']
+    // Without a token, or with one that may not read: refused as such whatever the query says.
+    for (const path of reads) expect((await get(url, path)).status, path).toBe(401)
+    const crm = await signTest({ sub: 'crm', role: 'ingest' })
+    for (const path of [...reads, '/api/analytics/export?report=nope'])
+      expect((await get(url, path, crm)).status, path).toBe(403)
+    // A caller who may read is told what is wrong with the query, and each bad one costs a request.
+    const agent = await signTest({ sub: 'a1', role: 'agent' })
+    for (const path of [...reads, '/api/analytics/export?report=nope'])
+      expect((await get(url, path, agent)).status, path).toBe(400)
+    expect((await get(url, METRICS, agent)).status).toBe(429)
+    // So does a body that is not a batch.
+    const send = (body: string) =>
+      fetch(`${url}/api/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...bearer(crm) },
+        body,
+      })
+    expect((await send('{ not json')).status).toBe(400)
+    expect((await send('{}')).status).toBe(400)
+    expect((await send('[]')).status).toBe(429)
+  })
+
   it('keeps ingest and reads in separate budgets', async () => {
     const url = await start({ readPerMinute: 2, ingestPerMinute: 1 })
     const admin = await signTest({ sub: 'boss', role: 'admin' })

@@ -647,8 +647,14 @@ function readSmallBody(req: IncomingMessage, limit: number): Promise<string | nu
   })
 }
 
+/**
+ * The request's path as the handlers behind it read it (`new URL`: dot segments resolved,
+ * `%2e` too), so a check made on it (the `Origin` check on `/api/`) covers every spelling that
+ * reaches them: `/x/../api/…` is `/api/…`.
+ */
 function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/'
+  if (URL.canParse(url, 'http://localhost')) return new URL(url, 'http://localhost').pathname
   const q = url.indexOf('?')
   return q === -1 ? url : url.slice(0, q)
 }

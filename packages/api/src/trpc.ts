@@ -108,27 +108,51 @@ export const ingestProcedure = publicProcedure
   // Before the batch is parsed: a refused batch costs the busy server nothing more.
   .use(({ ctx, next }) => (ctx.ingestGate ? ctx.ingestGate.run(next) : next()))
 
+/** Who may read analytics: an identified caller (on a server that requires one) of a reading role. */
+function requireReaderOf(ctx: Context): void {
+  requireIdentity(ctx)
+  requireReader(ctx.identity)
+}
+
 /**
- * For an adapter that reads the batch itself (REST): refuses a caller who may not send events
- * before the body is read, charging the refusal to the caller's ingest budget as the procedure
- * would. A caller who may send is not charged here: the procedure takes its budget.
+ * For an adapter that checks a request itself before the procedure runs (REST reads its query
+ * string and the batch): refuses a caller who may not call `budget`'s procedures at all, before
+ * anything it sent is looked at, as the procedures do. The refusal is charged to the caller's
+ * budget as the procedure would charge it; a caller who may call is not charged here (the
+ * procedure takes its budget).
  */
-export async function refuseNonIngester(ctx: Context): Promise<void> {
+export async function refuseOutsider(ctx: Context, budget: Budget): Promise<void> {
   try {
-    requireSender(ctx)
+    if (budget === 'ingest') requireSender(ctx)
+    else requireReaderOf(ctx)
   } catch (err) {
-    await charge(ctx, 'ingest')
+    await charge(ctx, budget)
     throw err
   }
 }
 
-const readerProcedure = publicProcedure
-  .use(limited('read'))
-  .use(identified)
-  .use(({ ctx, next }) => {
-    requireReader(ctx.identity)
-    return next()
-  })
+/**
+ * Runs an adapter's own check of a request (its query string, its body) and charges a request it
+ * refuses to the caller's `budget`, so malformed requests are limited like any other (429, not
+ * another 400, once the budget is spent). A request that passes is charged by its procedure.
+ */
+export async function chargeRefused<T>(
+  ctx: Context,
+  budget: Budget,
+  check: () => T | Promise<T>,
+): Promise<T> {
+  try {
+    return await check()
+  } catch (err) {
+    await charge(ctx, budget)
+    throw err
+  }
+}
+
+const readerProcedure = publicProcedure.use(limited('read')).use(({ ctx, next }) => {
+  requireReaderOf(ctx)
+  return next()
+})
 
 /**
  * An analytics read with input `schema`: its `agentId`/`teamId` filters are authorised for the

@@ -190,6 +190,8 @@ async function streamEvents(
  */
 export async function answerExport(
   caller: Caller,
+  /** Runs the query's parsing (the adapter charges a bad query to the caller's budget). */
+  checked: <T>(parse: () => T) => Promise<T>,
   query: URLSearchParams,
   req: IncomingMessage,
   res: ServerResponse,
@@ -197,14 +199,20 @@ export async function answerExport(
   const own = new URLSearchParams()
   const rest = new URLSearchParams()
   for (const [k, v] of query) (Object.hasOwn(exportSelector.shape, k) ? own : rest).append(k, v)
-  const { report, format = 'csv', formulas = 'escape' } = parseQuery(own, exportSelector)
+  const {
+    report,
+    format = 'csv',
+    formulas = 'escape',
+  } = await checked(() => parseQuery(own, exportSelector))
   if (report === 'events') {
-    await streamEvents(caller, parseQuery(rest, eventsExportInput), format, formulas, res)
+    const input = await checked(() => parseQuery(rest, eventsExportInput))
+    await streamEvents(caller, input, format, formulas, res)
     return
   }
   const table = TABLES[report]
   const route = READ_ROUTES.find((r) => r.operationId === table.operationId)!
-  const output = (await route.run(caller, rest)) as { asOf: string }
+  const input = await checked(() => route.parse(rest))
+  const output = (await route.call(caller, input)) as { asOf: string }
   sendCacheable(
     req,
     res,

@@ -3,7 +3,7 @@ import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '@leads/contract'
 import { type ApiDeps, createInnerContext, type Identity } from '../context.js'
 import { clientIpOf } from '../limits/rateLimits.js'
 import { createCaller } from '../root.js'
-import { refuseNonIngester } from '../trpc.js'
+import { chargeRefused, refuseOutsider } from '../trpc.js'
 import { readJsonBody } from './body.js'
 import { renderDocs } from './docs.js'
 import { RestError, toRestError } from './errors.js'
@@ -56,15 +56,18 @@ export function createRestHandler(opts: RestOptions): RestHandler {
 
   const contextFor = async (req: IncomingMessage) =>
     createInnerContext(deps, (await identify?.(req)) ?? null, clientIpOf(req, deps.trustProxyHops))
-  const callerFor = async (req: IncomingMessage) => createCaller(await contextFor(req))
 
   const endpoints = new Map<string, Endpoint>()
   for (const route of READ_ROUTES) {
     endpoints.set(route.path, {
       methods: ['GET', 'HEAD'],
       answer: async ({ req, res, url }) => {
-        const caller = await callerFor(req)
-        const output = await route.run(caller, url.searchParams)
+        // Who is asking before what they asked (401/403 whatever the query), and a bad query
+        // counts against the caller's budget, as over tRPC.
+        const ctx = await contextFor(req)
+        await refuseOutsider(ctx, 'read')
+        const input = await chargeRefused(ctx, 'read', () => route.parse(url.searchParams))
+        const output = await route.call(createCaller(ctx), input)
         sendCacheable(req, res, JSON_TYPE, encodeJson(output))
       },
     })
@@ -75,7 +78,7 @@ export function createRestHandler(opts: RestOptions): RestHandler {
       const ctx = await contextFor(req)
       // Refused before the body is read: up to 5 MB of JSON is not parsed for a caller who may
       // not send it, and the connection closes rather than take the rest of it.
-      await refuseNonIngester(ctx).catch((err: unknown) => {
+      await refuseOutsider(ctx, 'ingest').catch((err: unknown) => {
         const refusal = toRestError(err)
         throw new RestError(
           refusal.code,
@@ -85,24 +88,36 @@ export function createRestHandler(opts: RestOptions): RestHandler {
           { cause: err },
         )
       })
-      const caller = createCaller(ctx)
-      const batch = await readJsonBody(req, MAX_BATCH_BYTES)
-      if (!Array.isArray(batch))
-        throw new RestError('BAD_REQUEST', 'request body must be a JSON array of events')
-      if (batch.length > MAX_BATCH_EVENTS) {
-        throw new RestError(
-          'PAYLOAD_TOO_LARGE',
-          `batch of ${batch.length} events; at most ${MAX_BATCH_EVENTS} per request`,
-        )
-      }
-      const { accepted, duplicates, rejected } = await caller.events.ingest(batch)
+      // A body that is not a batch counts against the ingest budget like a refused batch.
+      const batch = await chargeRefused(ctx, 'ingest', async () => {
+        const body = await readJsonBody(req, MAX_BATCH_BYTES)
+        if (!Array.isArray(body))
+          throw new RestError('BAD_REQUEST', 'request body must be a JSON array of events')
+        if (body.length > MAX_BATCH_EVENTS) {
+          throw new RestError(
+            'PAYLOAD_TOO_LARGE',
+            `batch of ${body.length} events; at most ${MAX_BATCH_EVENTS} per request`,
+          )
+        }
+        return body
+      })
+      const { accepted, duplicates, rejected } = await createCaller(ctx).events.ingest(batch)
       sendJson(res, 200, { accepted, duplicates, rejected })
     },
   })
   endpoints.set(EXPORT_PATH, {
     methods: ['GET'],
-    answer: async ({ req, res, url }) =>
-      answerExport(await callerFor(req), url.searchParams, req, res),
+    answer: async ({ req, res, url }) => {
+      const ctx = await contextFor(req)
+      await refuseOutsider(ctx, 'read')
+      await answerExport(
+        createCaller(ctx),
+        (parse) => chargeRefused(ctx, 'read', parse),
+        url.searchParams,
+        req,
+        res,
+      )
+    },
   })
   endpoints.set(OPENAPI_PATH, {
     methods: ['GET', 'HEAD'],

@@ -30,8 +30,10 @@ export interface ReadRoute {
   output: z.ZodType
   /** The component name of the output schema in the OpenAPI document. */
   outputName: string
-  /** Parses the query string with `input` and calls the procedure. */
-  run(caller: Caller, query: URLSearchParams): Promise<unknown>
+  /** Parses the query string with `input` (400 with the issues when it does not fit). */
+  parse(query: URLSearchParams): unknown
+  /** Calls the procedure with what `parse` returned. */
+  call(caller: Caller, input: unknown): Promise<unknown>
 }
 
 function read<I extends z.ZodObject, O extends z.ZodType>(route: {
@@ -45,7 +47,11 @@ function read<I extends z.ZodObject, O extends z.ZodType>(route: {
   call: (caller: Caller, input: z.output<I>) => Promise<z.output<O>>
 }): ReadRoute {
   const { call, ...meta } = route
-  return { ...meta, run: (caller, query) => call(caller, parseQuery(query, route.input)) }
+  return {
+    ...meta,
+    parse: (query) => parseQuery(query, route.input),
+    call: (caller, input) => call(caller, input as z.output<I>),
+  }
 }
 
 export const READ_ROUTES: readonly ReadRoute[] = [
