@@ -1,9 +1,11 @@
+import { request as httpRequest } from 'node:http'
 import {
   type ApiDeps,
   type AppRouter,
   createRateLimits,
   createVerifier,
   IngestGate,
+  MAX_BATCH_BYTES,
   type RateLimitOptions,
 } from '@leads/api'
 import { testDatabases } from '@leads/db/testing'
@@ -85,9 +87,7 @@ describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
         headers: { 'content-type': 'application/json' },
         body: '{ not json',
       })
-    const first = await send()
-    expect(first.status).toBe(401)
-    expect(first.headers.get('connection')).toBe('close')
+    expect((await send()).status).toBe(401)
     expect((await send()).status).toBe(401)
     expect((await send()).status).toBe(429)
     // The address's budget, not a token's: an identified caller still reads.
@@ -132,6 +132,26 @@ describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
     expect((await send('{ not json')).status).toBe(400)
     expect((await send('{}')).status).toBe(400)
     expect((await send('[]')).status).toBe(429)
+  })
+
+  it('answers a refused upload whole: no 100 Continue for it, and a body already coming is taken', async () => {
+    const url = await start({})
+    const agent = await signTest({ sub: 'a1', role: 'agent' })
+    const crm = await signTest({ sub: 'crm', role: 'ingest' })
+    const large = Buffer.alloc(4_900_000, ' ')
+    // An upload under way when the refusal comes: the answer is read, not a reset connection.
+    for (let i = 0; i < 3; i++) {
+      const refused = await upload(url, agent, large, false)
+      expect(refused).toMatchObject({ status: 403, json: { error: { code: 'FORBIDDEN' } } })
+    }
+    const tooLarge = await upload(url, crm, Buffer.alloc(MAX_BATCH_BYTES + 1_000_000, ' '), false)
+    expect(tooLarge).toMatchObject({ status: 413, json: { error: { code: 'PAYLOAD_TOO_LARGE' } } })
+    // A client that waits for 100 Continue is refused before it uploads, and the connection ends.
+    const waited = await upload(url, agent, large, true)
+    expect(waited).toMatchObject({ status: 403, continued: false, connection: 'close' })
+    // A sender that may send is told to go on.
+    const sent = await upload(url, crm, Buffer.from('[]'), true)
+    expect(sent).toMatchObject({ status: 200, continued: true, json: { accepted: 0 } })
   })
 
   it('keeps ingest and reads in separate budgets', async () => {
@@ -362,3 +382,46 @@ describe.each(testDatabases())('rate limits on $kind', ({ open }) => {
     onB.close()
   })
 })
+
+/**
+ * POSTs `body` to the ingest path over a raw HTTP/1.1 request (fetch cannot wait for `100
+ * Continue`); with `expectContinue` the body goes only once the server says so.
+ */
+function upload(url: string, token: string, body: Buffer, expectContinue: boolean) {
+  const { hostname, port } = new URL(url)
+  return new Promise<{ status?: number; json: unknown; continued: boolean; connection?: string }>(
+    (resolve, reject) => {
+      let continued = false
+      const req = httpRequest({
+        hostname,
+        port,
+        path: '/api/events',
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': body.length,
+          ...bearer(token),
+          ...(expectContinue && { expect: '100-continue' }),
+        },
+      })
+      req.on('continue', () => {
+        continued = true
+        req.end(body)
+      })
+      req.on('response', async (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        for await (const chunk of res) text += chunk
+        resolve({
+          status: res.statusCode,
+          json: JSON.parse(text),
+          continued,
+          connection: res.headers.connection,
+        })
+        req.destroy()
+      })
+      req.on('error', reject)
+      if (!expectContinue) req.end(body)
+    },
+  )
+}

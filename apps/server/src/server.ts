@@ -24,6 +24,7 @@ import {
   createRestHandler,
   type DevTokenOptions,
   DOCS_PATH,
+  deferContinue,
   devTokenRequest,
   EVENTS_PATH,
   expiryOf,
@@ -475,6 +476,14 @@ export function createServer(opts: ServerOptions): LeadsServer {
       })
     },
   )
+
+  // `Expect: 100-continue`: a batch's `100 Continue` waits until its sender is known to be
+  // allowed to send it, so a refused client is answered before it uploads; elsewhere at once.
+  httpServer.on('checkContinue', (req, res) => {
+    if (req.method === 'POST' && pathOf(req) === EVENTS_PATH) deferContinue(req)
+    else res.writeContinue()
+    httpServer.emit('request', req, res)
+  })
 
   // Requests Node refuses before any handler runs (oversized request line or headers, garbage,
   // too slow): answered with a JSON error like every other refusal, then the socket is closed.

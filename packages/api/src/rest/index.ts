@@ -4,7 +4,7 @@ import { type ApiDeps, createInnerContext, type Identity } from '../context.js'
 import { clientIpOf } from '../limits/rateLimits.js'
 import { createCaller } from '../root.js'
 import { chargeRefused, refuseOutsider } from '../trpc.js'
-import { readJsonBody } from './body.js'
+import { readJsonBody, settleUnreadBody } from './body.js'
 import { renderDocs } from './docs.js'
 import { RestError, toRestError } from './errors.js'
 import { answerExport } from './export.js'
@@ -77,20 +77,11 @@ export function createRestHandler(opts: RestOptions): RestHandler {
     answer: async ({ req, res }) => {
       const ctx = await contextFor(req)
       // Refused before the body is read: up to 5 MB of JSON is not parsed for a caller who may
-      // not send it, and the connection closes rather than take the rest of it.
-      await refuseOutsider(ctx, 'ingest').catch((err: unknown) => {
-        const refusal = toRestError(err)
-        throw new RestError(
-          refusal.code,
-          refusal.message,
-          refusal.details,
-          { ...refusal.headers, connection: 'close' },
-          { cause: err },
-        )
-      })
+      // not send it (what happens to the rest of it: `settleUnreadBody`).
+      await refuseOutsider(ctx, 'ingest')
       // A body that is not a batch counts against the ingest budget like a refused batch.
       const batch = await chargeRefused(ctx, 'ingest', async () => {
-        const body = await readJsonBody(req, MAX_BATCH_BYTES)
+        const body = await readJsonBody(req, res, MAX_BATCH_BYTES)
         if (!Array.isArray(body))
           throw new RestError('BAD_REQUEST', 'request body must be a JSON array of events')
         if (body.length > MAX_BATCH_EVENTS) {
@@ -164,6 +155,7 @@ export function createRestHandler(opts: RestOptions): RestHandler {
       await endpoint.answer({ req, res, url })
     } catch (err) {
       const restError = toRestError(err)
+      settleUnreadBody(req, res)
       sendError(res, restError)
       if (restError.status >= 500) onError?.(err, req)
     }

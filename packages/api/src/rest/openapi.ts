@@ -258,7 +258,9 @@ Modified\` with no body.
 \`POST ${EVENTS_PATH}\` takes a JSON array of at most ${MAX_BATCH_EVENTS.toLocaleString('en-US')} events and
 ${MAX_BATCH_BYTES.toLocaleString('en-US')} bytes (${MAX_BATCH_BYTES / 1024 / 1024} MiB); larger batches get 413. Each
 event is validated on its own: invalid ones come back in \`rejected\` by index while the rest are
-stored. Event ids make ingest idempotent: re-sending an event counts as a duplicate.
+stored. Event ids make ingest idempotent: re-sending an event counts as a duplicate. A caller who
+may not send events is refused (401/403/429) before the batch is read; with
+\`Expect: 100-continue\` before it is uploaded.
 
 ## Live activity stream
 \`${ACTIVITY_STREAM_PATH}\` streams activity as it happens, as a plain WebSocket or as

@@ -51,6 +51,8 @@ export function rawRequest(
       method: opts.method ?? 'GET',
       path: opts.path,
       headers: opts.headers,
+      // A connection of its own: a request cut short must not leave its socket to the next one.
+      agent: false,
     })
     let answered = false
     req.on('response', (res) => {
