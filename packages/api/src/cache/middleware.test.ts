@@ -20,7 +20,7 @@ describe('cachedRead', () => {
   it('validates a computed answer once, then hands the same frozen object to every hit', async () => {
     const cache = new MemoryCache()
     const ctx = contextWith(cache)
-    const read = cachedRead('r', answer, 60_000)
+    const read = cachedRead('r', answer)
     let computed = 0
     const compute = async () => {
       computed++
@@ -39,7 +39,7 @@ describe('cachedRead', () => {
 
   it('refuses a computed answer that fails its schema, and caches nothing', async () => {
     const cache = new MemoryCache()
-    const read = cachedRead('r', answer, 60_000)
+    const read = cachedRead('r', answer)
     const bad = read(contextWith(cache), {}, async () => ({ n: 'one', items: [] }) as never)
     await expect(bad).rejects.toThrow(TRPCError)
     await expect(bad).rejects.toMatchObject({ code: 'INTERNAL_SERVER_ERROR' })
@@ -54,7 +54,7 @@ describe('cachedRead', () => {
       clock: { now: () => 0 },
       orgTimezone: 'UTC',
     })
-    const read = cachedRead('r', answer, 60_000)
+    const read = cachedRead('r', answer)
     await expect(read(ctx, {}, async () => ({ n: null }) as never)).rejects.toMatchObject({
       code: 'INTERNAL_SERVER_ERROR',
     })

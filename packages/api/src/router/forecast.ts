@@ -1,7 +1,7 @@
 import { forecastInput, forecastOutput } from '@leads/contract'
 import { DateTime } from 'luxon'
 import { cacheInput } from '../auth/scope.js'
-import { cachedRead, TTL_MS } from '../cache/middleware.js'
+import { cachedRead } from '../cache/middleware.js'
 import { forecastDaily } from '../forecast/holtWinters.js'
 import { expectedTotal, shareBefore } from '../forecast/onPace.js'
 import { intradayCounts } from '../queries/intraday.js'
@@ -23,7 +23,7 @@ const localDate = (ms: number, tz: string) => formatInstant(ms, tz).slice(0, 10)
  * totals) with an 80% interval and its back-test, plus "on pace" for today. See
  * docs/metrics.md "Forecast" for every definition.
  */
-const cached = cachedRead('forecast', forecastOutput, TTL_MS.default)
+const cached = cachedRead('forecast', forecastOutput)
 
 export const forecast = readProcedure(forecastInput).query(({ ctx, input }) =>
   cached(ctx, cacheInput(input, ctx.scope), async (db) => {

@@ -1,6 +1,6 @@
 import { type FunnelInput, funnelInput, funnelOutput, PIPELINE } from '@leads/contract'
 import { cacheInput } from '../auth/scope.js'
-import { cachedRead, TTL_MS } from '../cache/middleware.js'
+import { cachedRead } from '../cache/middleware.js'
 import { funnelCounts } from '../queries/funnel.js'
 import { scopeOf } from '../queries/scope.js'
 import { formatInstant, formatRange } from '../time/local.js'
@@ -12,7 +12,7 @@ export function funnelWindow(input: FunnelInput & CustomRange, now: number, tz: 
   return customWindow(input) ?? calendarToDate(now, input.period ?? 'month', tz).current
 }
 
-const cached = cachedRead('funnel', funnelOutput, TTL_MS.default)
+const cached = cachedRead('funnel', funnelOutput)
 
 export const funnel = readProcedure(funnelInput).query(({ ctx, input }) =>
   cached(ctx, cacheInput(input, ctx.scope), async (db) => {

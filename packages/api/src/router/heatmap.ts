@@ -1,6 +1,6 @@
 import { type HeatmapInput, heatmapInput, heatmapOutput } from '@leads/contract'
 import { cacheInput } from '../auth/scope.js'
-import { cachedRead, TTL_MS } from '../cache/middleware.js'
+import { cachedRead } from '../cache/middleware.js'
 import { heatmapCells } from '../queries/heatmap.js'
 import { scopeOf } from '../queries/scope.js'
 import { formatInstant, formatRange } from '../time/local.js'
@@ -12,7 +12,7 @@ export function heatmapWindow(input: HeatmapInput & CustomRange, now: number, tz
   return customWindow(input) ?? lastDays(now, (input.period ?? 'week') === 'week' ? 7 : 30, tz)
 }
 
-const cached = cachedRead('heatmap', heatmapOutput, TTL_MS.default)
+const cached = cachedRead('heatmap', heatmapOutput)
 
 export const heatmap = readProcedure(heatmapInput).query(({ ctx, input }) =>
   cached(ctx, cacheInput(input, ctx.scope), async (db) => {

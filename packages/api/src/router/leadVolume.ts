@@ -5,7 +5,7 @@ import {
   leadVolumeOutput,
 } from '@leads/contract'
 import { cacheInput } from '../auth/scope.js'
-import { cachedRead, TTL_MS } from '../cache/middleware.js'
+import { cachedRead } from '../cache/middleware.js'
 import { volumeSeries } from '../queries/leadVolume.js'
 import { scopeOf } from '../queries/scope.js'
 import { formatInstant, formatRange, startOf, startOfUnitsBefore } from '../time/local.js'
@@ -37,7 +37,7 @@ export function volumeBuckets(input: LeadVolumeInput, now: number, tz: string) {
   return { from, to, interval, starts: bucketStarts(from, to, interval, tz, !custom) }
 }
 
-const cached = cachedRead('leadVolume', leadVolumeOutput, TTL_MS.default)
+const cached = cachedRead('leadVolume', leadVolumeOutput)
 
 export const leadVolume = readProcedure(leadVolumeInput).query(({ ctx, input }) =>
   cached(ctx, cacheInput(input, ctx.scope), async (db) => {

@@ -7,7 +7,7 @@ import {
 import type { Database } from '@leads/db'
 import type { Kysely } from 'kysely'
 import { cacheInput } from '../auth/scope.js'
-import { cachedRead, TTL_MS } from '../cache/middleware.js'
+import { cachedRead } from '../cache/middleware.js'
 import {
   type AgentStats,
   agentProfiles,
@@ -63,7 +63,7 @@ async function ranked(
  * a null `teamId`; ties are ordered by the id as shown, so the order within a tie does not
  * follow real ids either. The viewer's own row is shown as it is.
  */
-const cached = cachedRead('leaderboard', leaderboardOutput, TTL_MS.leaderboard)
+const cached = cachedRead('leaderboard', leaderboardOutput)
 
 export const leaderboard = readProcedure(leaderboardInput).query(({ ctx, input }) =>
   cached(ctx, cacheInput(input, ctx.scope), async (db) => {

@@ -1,6 +1,6 @@
 import { type MetricsInput, type MetricsOutput, metricsInput, metricsOutput } from '@leads/contract'
 import { authorizeRead, cacheInput, type ReadScope } from '../auth/scope.js'
-import { cachedRead, TTL_MS } from '../cache/middleware.js'
+import { cachedRead } from '../cache/middleware.js'
 import type { Context } from '../context.js'
 import { delta, kpis, relativeChange } from '../queries/metrics.js'
 import { scopeOf } from '../queries/scope.js'
@@ -56,7 +56,7 @@ export async function computeMetrics(
   }
 }
 
-const cached = cachedRead('metrics', metricsOutput, TTL_MS.metrics)
+const cached = cachedRead('metrics', metricsOutput)
 
 export const metrics = readProcedure(metricsInput).query(({ ctx, input }) =>
   cached(ctx, cacheInput(input, ctx.scope), (db) => computeMetrics({ ...ctx, db }, input)),
