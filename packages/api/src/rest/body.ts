@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Transform } from 'node:stream'
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
 import { RestError } from './errors.js'
 
 const tooLarge = (limit: number) =>
@@ -55,9 +57,36 @@ export function settleUnreadBody(req: IncomingMessage, res: ServerResponse): voi
   req.resume()
 }
 
+const DECODERS: Record<string, () => Transform> = {
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+}
+
+/** Codings a request body may be sent in (`Content-Encoding`), besides none. */
+export const BODY_ENCODINGS = Object.keys(DECODERS)
+
+/** The decoder for the request's `Content-Encoding`, none for an unencoded body; else 415. */
+function decoderFor(req: IncomingMessage): { coding: string; decoder: Transform } | undefined {
+  const coding = (req.headers['content-encoding'] ?? '').trim().toLowerCase()
+  if (coding === '' || coding === 'identity') return undefined
+  const make = Object.hasOwn(DECODERS, coding) ? DECODERS[coding] : undefined
+  if (!make) {
+    throw new RestError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `content-encoding ${JSON.stringify(coding)} is not supported; send the body as is or in ` +
+        `one of ${BODY_ENCODINGS.join(', ')}`,
+    )
+  }
+  return { coding, decoder: make() }
+}
+
 /**
  * Reads at most `limit` bytes of a request body and stops reading past them (413), so an
- * oversized upload costs the server `limit` bytes of memory at most.
+ * oversized upload costs the server `limit` bytes of memory at most. A body sent compressed
+ * (`Content-Encoding: gzip`, `deflate` or `br`) is decoded as it arrives, and the limit holds for
+ * both what is sent and what it decodes to, so a small bomb is stopped at `limit` bytes too.
  */
 export function readBody(
   req: IncomingMessage,
@@ -66,34 +95,55 @@ export function readBody(
 ): Promise<Buffer> {
   const declared = Number(req.headers['content-length'])
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit))
+  let encoded: ReturnType<typeof decoderFor>
+  try {
+    encoded = decoderFor(req)
+  } catch (err) {
+    return Promise.reject(err)
+  }
   if (awaitingContinue.delete(req)) res.writeContinue()
 
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
-    const cleanup = () => {
+    let sent = 0
+    let settled = false
+    const detach = () => {
       req.off('data', onData)
       req.off('end', onEnd)
       req.off('error', onError)
       req.off('close', onError)
     }
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        cleanup()
+    const settle = (err?: RestError) => {
+      if (settled) return
+      settled = true
+      detach()
+      if (err) {
         req.pause()
-        reject(tooLarge(limit))
-        return
-      }
-      chunks.push(chunk)
+        encoded?.decoder.destroy()
+        reject(err)
+      } else resolve(Buffer.concat(chunks, size))
     }
+    const take = (chunk: Buffer) => {
+      if (settled) return
+      size += chunk.length
+      if (size > limit) settle(tooLarge(limit))
+      else chunks.push(chunk)
+    }
+    const onData = (chunk: Buffer) => {
+      sent += chunk.length
+      if (sent > limit) settle(tooLarge(limit))
+      else if (encoded) encoded.decoder.write(chunk)
+      else take(chunk)
+    }
+    // The request is over (its 'close' follows); an encoded body still has its tail to decode.
     const onEnd = () => {
-      cleanup()
-      resolve(Buffer.concat(chunks, size))
+      detach()
+      if (encoded) encoded.decoder.end()
+      else settle()
     }
-    const onError = (cause?: unknown) => {
-      cleanup()
-      reject(
+    const onError = (cause?: unknown) =>
+      settle(
         new RestError(
           'BAD_REQUEST',
           'request body could not be read',
@@ -101,6 +151,14 @@ export function readBody(
           { connection: 'close' },
           { cause },
         ),
+      )
+    if (encoded) {
+      const { coding, decoder } = encoded
+      decoder.on('data', take)
+      decoder.on('end', () => settle())
+      const corrupt = `request body is not valid ${coding}`
+      decoder.on('error', (cause) =>
+        settle(new RestError('BAD_REQUEST', corrupt, undefined, {}, { cause })),
       )
     }
     req.on('data', onData)

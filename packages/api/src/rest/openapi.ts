@@ -18,6 +18,7 @@ import { z } from 'zod'
 import { STREAM_DEFAULTS } from '../live/endpoint.js'
 import { cursorInterval, REPLAY_LIMIT } from '../live/hub.js'
 import { SLOW_CONSUMER_CODE, SLOW_CONSUMER_REASON } from '../live/socket.js'
+import { BODY_ENCODINGS } from './body.js'
 import { restErrorBody } from './errors.js'
 import { READ_CACHE_CONTROL } from './respond.js'
 import {
@@ -243,7 +244,7 @@ event ingested before that instant is included in the figures.
 Every error is JSON \`{ "error": { "code", "message", "details"? } }\` — never a stack trace.
 400 \`BAD_REQUEST\`: invalid input; \`details\` lists each problem as a zod issue (\`code\`, \`path\`,
 \`message\`). An unknown or repeated query parameter is also a 400. Other statuses: 401, 403, 404,
-405 (with \`Allow\`), 413, 429, 500, 503. 429 (a spent rate budget or too many open streams)
+405 (with \`Allow\`), 413, 415, 429, 500, 503. 429 (a spent rate budget or too many open streams)
 carries \`Retry-After\` and the \`RateLimit\` / \`RateLimit-Policy\` fields; 503 (the database is
 away or too slow, or an instance already holds its maximum of ingest batches; nothing was
 applied) carries \`Retry-After\`. Every answer has an
@@ -258,7 +259,9 @@ Modified\` with no body.
 \`POST ${EVENTS_PATH}\` takes a JSON array of at most ${MAX_BATCH_EVENTS.toLocaleString('en-US')} events and
 ${MAX_BATCH_BYTES.toLocaleString('en-US')} bytes (${MAX_BATCH_BYTES / 1024 / 1024} MiB); larger batches get 413. Each
 event is validated on its own: invalid ones come back in \`rejected\` by index while the rest are
-stored. Event ids make ingest idempotent: re-sending an event counts as a duplicate. A caller who
+stored. Event ids make ingest idempotent: re-sending an event counts as a duplicate. The body may
+be sent compressed (\`Content-Encoding: ${BODY_ENCODINGS.join('`, `')}\`); the byte limit holds for
+it both as sent and decoded; any other coding gets 415. A caller who
 may not send events is refused (401/403/429) before the batch is read; with
 \`Expect: 100-continue\` before it is uploaded.
 
@@ -471,6 +474,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         },
         '400': ref('responses', 'BadRequest'),
         '413': ref('responses', 'PayloadTooLarge'),
+        '415': ref('responses', 'UnsupportedMediaType'),
         '500': ref('responses', 'InternalError'),
         default: ref('responses', 'Error'),
       },
@@ -655,6 +659,9 @@ export function buildOpenApiDocument(): OpenApiDocument {
         ),
         PayloadTooLarge: errorResponse(
           `\`PAYLOAD_TOO_LARGE\`: more than ${MAX_BATCH_BYTES} bytes or more than ${MAX_BATCH_EVENTS} events.`,
+        ),
+        UnsupportedMediaType: errorResponse(
+          `\`UNSUPPORTED_MEDIA_TYPE\`: a \`Content-Encoding\` other than ${BODY_ENCODINGS.join(', ')} or none.`,
         ),
         InternalError: errorResponse('`INTERNAL_SERVER_ERROR`, with a generic message.'),
         Unauthorized: errorResponse(
