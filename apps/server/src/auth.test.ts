@@ -1,6 +1,7 @@
 import {
   type ActivityMessage,
   type AppRouter,
+  createPseudonyms,
   createVerifier,
   type LeadEvent,
   type OpenApiDocument,
@@ -13,7 +14,7 @@ import superjson from 'superjson'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { DEV_TOKEN_PATH, type ServerOptions, WS_UNAUTHORIZED } from './server.js'
-import { bearer, refusedUpgrade, TEST_SECRET, testServers, wsUrl } from './testing.js'
+import { bearer, openSocket, refusedUpgrade, TEST_SECRET, testServers, wsUrl } from './testing.js'
 
 const SECRET = TEST_SECRET
 const OTHER_SECRET = 'another-secret-of-at-least-32-bytes-length'
@@ -24,7 +25,7 @@ const sign = (claims: TokenClaims, ttl: string | number = '1h', now?: number) =>
   signToken(SECRET, claims, ttl, now === undefined ? {} : { now })
 
 let n = 0
-function action(agentId = 'a1'): LeadEvent {
+function action(agentId = 'a1'): LeadEvent & { leadId: string } {
   n++
   return {
     id: `auth-${n}`,
@@ -250,13 +251,9 @@ describe.each(testDatabases())('authentication on $kind', ({ open }) => {
     const other = await refusedUpgrade(`${base}?agentId=a2&token=${tokens.agent}`)
     expect(other.status).toBe(403)
 
-    const ws = new WebSocket(`${base}?token=${tokens.admin}`)
+    const ws = await openSocket(`${base}?token=${tokens.admin}`)
     const messages: ActivityMessage[] = []
     ws.on('message', (data) => messages.push(JSON.parse(String(data)) as ActivityMessage))
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve)
-      ws.once('error', reject)
-    })
     try {
       const event = action('a7')
       expect((await post('/api/events', [event], tokens.ingest)).status).toBe(200)
@@ -275,6 +272,30 @@ describe.each(testDatabases())('authentication on $kind', ({ open }) => {
       viaHeader.once('error', reject)
     })
     viaHeader.close()
+  })
+
+  it("follows an anonymised leaderboard row's agent on the plain WebSocket by its pseudonym id", async () => {
+    const anonymised = await servers.start({}, { anonymizeLeaderboard: true })
+    const hidden = createPseudonyms('test-pseudonym-key', null).idOf('a8')
+    expect((await post('/api/events', [action('a8')], tokens.ingest)).status).toBe(200)
+    const base = `${wsUrl(anonymised.url)}${STREAM}?agentId=${hidden}`
+    // An agent may no more follow another agent by pseudonym than by name.
+    expect((await refusedUpgrade(`${base}&token=${tokens.agent}`)).status).toBe(403)
+
+    const ws = await openSocket(`${base}&token=${tokens.admin}`)
+    const messages: ActivityMessage[] = []
+    ws.on('message', (data) => messages.push(JSON.parse(String(data)) as ActivityMessage))
+    try {
+      const events = [action('a7'), action('a8'), action('a7'), action('a8')]
+      expect((await post('/api/events', events, tokens.ingest)).status).toBe(200)
+      await vi.waitFor(() => expect(messages).toHaveLength(2), { timeout: 5_000, interval: 5 })
+      expect(messages.map((m) => [m.leadId, m.agentId])).toEqual([
+        [events[1]?.leadId, hidden],
+        [events[3]?.leadId, hidden],
+      ])
+    } finally {
+      ws.close()
+    }
   })
 
   it('refuses the SSE activity stream without a valid token (401 JSON)', async () => {

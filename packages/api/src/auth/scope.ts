@@ -15,6 +15,8 @@ export interface ReadScope {
   agentIds: string[] | null
   /** Set when the leaderboard must hide other agents from this viewer; null = names shown. */
   pseudonyms: Pseudonyms | null
+  /** The `agentId` asked for, a pseudonym id resolved to the agent behind it (the feed filters by it). */
+  agentId: string | undefined
 }
 
 /**
@@ -81,7 +83,11 @@ export async function authorizeRead(ctx: AuthContext, asked: ScopeFilter): Promi
     pseudonyms && asked.agentId?.startsWith(PSEUDONYM_ID_PREFIX)
       ? { ...asked, agentId: (await unmask(ctx.db, pseudonyms, asked.agentId)) ?? asked.agentId }
       : asked
-  const scope = (agentIds: string[] | null): ReadScope => ({ agentIds, pseudonyms })
+  const scope = (agentIds: string[] | null): ReadScope => ({
+    agentIds,
+    pseudonyms,
+    agentId: filter.agentId,
+  })
 
   if (id === null || id.role === 'admin') return scope(await agentsInScope(ctx.db, filter))
 

@@ -174,7 +174,7 @@ export function createActivityEndpoint(opts: ActivityEndpointOptions): ActivityE
     const identity = await identify(req, request.token)
     // The same role and filter checks as the tRPC subscription (401 anonymous when required,
     // 403 for another agent's or team's feed), before any upgrade or stream begins.
-    await authorizeRead({ ...deps, identity }, request.input)
+    const { agentId } = await authorizeRead({ ...deps, identity }, request.input)
     const key = callerKey(identity, clientIpOf(req, deps.trustProxyHops))
     await deps.limits?.consume('read', key)
     const release = (await deps.limits?.openStream(key)) ?? (() => {})
@@ -189,7 +189,8 @@ export function createActivityEndpoint(opts: ActivityEndpointOptions): ActivityE
             anonymizeLeaderboard: deps.anonymizeLeaderboard,
             orgTimezone: deps.orgTimezone,
           },
-          request.input,
+          // A pseudonym id (from an anonymised leaderboard) stands for the agent behind it.
+          { ...request.input, agentId },
           signal,
         ),
       release,

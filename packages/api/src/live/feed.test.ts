@@ -3,6 +3,7 @@ import type { LeadEvent } from '@leads/contract'
 import { ingestEvents } from '@leads/db'
 import { recordingQueries, testDatabases } from '@leads/db/testing'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createPseudonyms } from '../auth/pseudonym.js'
 import { createInnerContext } from '../context.js'
 import { createCaller } from '../root.js'
 import { InProcessBus } from './bus.js'
@@ -304,6 +305,36 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     await caller.events.ingest([action('K1')])
     const [first] = (await got) as unknown as { data: { occurredAt: string } }[]
     expect(first?.data.occurredAt).toMatch(/\+05:30$/)
+  })
+
+  it("follows an anonymised leaderboard row's agent by its pseudonym id, under the pseudonym", async () => {
+    const key = 'feed-test-key'
+    const hidden = createCaller(
+      createInnerContext(
+        {
+          db: client.db,
+          clock: { now: () => NOW },
+          orgTimezone: 'UTC',
+          live: hub,
+          anonymizeLeaderboard: true,
+          pseudonymKey: key,
+        },
+        { sub: 'root', role: 'admin' },
+      ),
+    )
+    const byA2 = (lead: string): LeadEvent => ({ ...action(lead), agentId: 'a2' })
+    await caller.events.ingest([byA2('P0')]) // a2 is a known agent, as on the leaderboard
+    const shown = createPseudonyms(key, null).idOf('a2')
+    const sub = await hidden.analytics.activity({ agentId: shown })
+    const got = take(sub as AsyncIterable<unknown>, 2)
+    await new Promise((r) => setTimeout(r, 50))
+    await caller.events.ingest([action('P1'), byA2('P2'), action('P3'), byA2('P4')])
+    const msgs = (await got) as unknown as { data: { leadId: string; agentId: string } }[]
+    expect(msgs.map((m) => m.data)).toEqual([
+      expect.objectContaining({ leadId: 'P2', agentId: shown }),
+      expect.objectContaining({ leadId: 'P4', agentId: shown }),
+    ])
+    expect(JSON.stringify(msgs)).not.toContain('"a2"')
   })
 
   it('follows from the newest event when the cursor is ahead of every event (a restored database)', async () => {

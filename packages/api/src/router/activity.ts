@@ -51,7 +51,9 @@ export const activity = readProcedure(activityInput).subscription(async function
   const live = hubOf(ctx)
   const release = await streamSlot(ctx)
   try {
-    const stream = activityStream({ ...ctx, live }, input, signal)
+    // The filter as authorised: a pseudonym id from an anonymised leaderboard names its agent.
+    const filter = { ...input, agentId: ctx.scope.agentId }
+    const stream = activityStream({ ...ctx, live }, filter, signal)
     for await (const { id, message } of stream) yield tracked(id, message)
   } finally {
     release()
