@@ -55,8 +55,8 @@ function api<T>(path: string): Promise<T> {
   })
 }
 
-async function restartServer(): Promise<RunningServer> {
-  server = await startServer({ port, dataDir, orgTimezone: calendar.zone })
+async function restartServer(feedReplayEvents?: number): Promise<RunningServer> {
+  server = await startServer({ port, dataDir, orgTimezone: calendar.zone, feedReplayEvents })
   return server
 }
 
@@ -332,5 +332,39 @@ describe('dashboard in Chromium against the production server', () => {
     expect(reloads).toBe(0)
     expect(pageErrors).toEqual([])
     await shot('recovered')
+  })
+
+  it('away for longer than the replay window: the feed starts again from the replay, nothing from before the gap', async () => {
+    const feedBefore = await feedIds()
+    await server!.stop('SIGKILL')
+    await expect.poll(connection, { timeout: 5_000, interval: 100 }).toBe('reconnecting')
+
+    // Eight events land while the page is away; the server comes back replaying only five.
+    const side = await startServer({ port: await freePort(), dataDir, orgTimezone: calendar.zone })
+    const missed = Array.from({ length: 8 }, (_, i) => `L-window-${i + 1}`)
+    await postEvents(
+      side.url,
+      missed.map((leadId) => ({
+        id: `e2e-${leadId}`,
+        type: 'lead.created' as const,
+        occurredAt: new Date().toISOString(),
+        leadId,
+        agentId: 'chen',
+      })),
+    )
+    await side.stop('SIGTERM')
+    await restartServer(5)
+
+    await expect.poll(connection, { timeout: 15_000, interval: 100 }).toBe('live')
+    const replayed = missed
+      .slice(-5)
+      .reverse()
+      .map((leadId) => `New lead ${leadId} for ${AGENTS.chen}`)
+    await expect.poll(feedSummaries, { timeout: 5_000, interval: 100 }).toEqual(replayed)
+    // The list began again: none of what it showed before the gap is left beside the hole.
+    const feedAfter = await feedIds()
+    expect(feedAfter.filter((id) => feedBefore.includes(id))).toEqual([])
+    expect(reloads).toBe(0)
+    expect(pageErrors).toEqual([])
   })
 })

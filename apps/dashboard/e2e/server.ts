@@ -48,6 +48,8 @@ export interface ServerOptions {
   jwtSecret?: string
   /** Default `production`, as `pnpm start`; `development` also serves `POST /api/dev/token`. */
   nodeEnv?: 'production' | 'development'
+  /** FEED_REPLAY_EVENTS: how far back a resuming feed is replayed. Default: the server's. */
+  feedReplayEvents?: number
 }
 
 export interface RunningServer {
@@ -92,6 +94,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       AUTH_JWT_AUDIENCE: '',
       LEADERBOARD_ANONYMIZE: '',
       PSEUDONYM_KEY: '',
+      FEED_REPLAY_EVENTS: opts.feedReplayEvents === undefined ? '' : String(opts.feedReplayEvents),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -151,7 +151,7 @@ export async function startLive(env: Env, logger: Logger, client: DbClient) {
           onError: warn,
         })
       : new InProcessBus()
-  const hub = new FeedHub(client.db, bus, { onError: warn })
+  const hub = new FeedHub(client.db, bus, { onError: warn, replayLimit: env.FEED_REPLAY_EVENTS })
   await hub.start()
   // Another instance's ingest reaches this one through the hub; its memory cache must drop too.
   hub.onChange(() => void cache.invalidate())

@@ -34,6 +34,7 @@ describe('parseEnv', () => {
       INGEST_MAX_IN_FLIGHT: 16,
       TRUST_PROXY_HOPS: 0,
       STREAM_LIMIT_PER_CALLER: 20,
+      FEED_REPLAY_EVENTS: 10_000,
       DB_STATEMENT_TIMEOUT_MS: 10_000,
       ALLOWED_ORIGINS: [],
     })
@@ -78,6 +79,8 @@ describe('parseEnv', () => {
     ['RATE_LIMIT_PER_MINUTE', '-1'],
     ['INGEST_RATE_LIMIT_PER_MINUTE', 'lots'],
     ['STREAM_LIMIT_PER_CALLER', '1.5'],
+    ['FEED_REPLAY_EVENTS', '0'],
+    ['FEED_REPLAY_EVENTS', '2000000'],
     ['INGEST_MAX_IN_FLIGHT', '-1'],
     ['TRUST_PROXY_HOPS', 'all'],
     ['METRICS_TOKEN', 'short'],
@@ -98,6 +101,7 @@ describe('parseEnv', () => {
       INGEST_MAX_IN_FLIGHT: '4',
       TRUST_PROXY_HOPS: '1',
       STREAM_LIMIT_PER_CALLER: '3',
+      FEED_REPLAY_EVENTS: '50000',
       DB_STATEMENT_TIMEOUT_MS: '2500',
       ALLOWED_ORIGINS: ' https://wall.example.com, http://localhost:8080 ,',
     })
@@ -107,6 +111,7 @@ describe('parseEnv', () => {
       INGEST_MAX_IN_FLIGHT: 4,
       TRUST_PROXY_HOPS: 1,
       STREAM_LIMIT_PER_CALLER: 3,
+      FEED_REPLAY_EVENTS: 50_000,
       DB_STATEMENT_TIMEOUT_MS: 2500,
       ALLOWED_ORIGINS: ['https://wall.example.com', 'http://localhost:8080'],
     })

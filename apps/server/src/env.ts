@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { isAbsolute, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { REPLAY_LIMIT } from '@leads/api'
 import { timeZone } from '@leads/contract'
 import { z } from 'zod'
 
@@ -86,13 +87,18 @@ export const envSchema = z
     PSEUDONYM_KEY: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
     /** Read requests a minute per caller (token subject, or address when anonymous); 0 = off. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
-    /** Ingest requests (batches of up to 1,000 events) a minute per caller; 0 = off. */
+    /** Ingest requests (batches of up to 5,000 events) a minute per caller; 0 = off. */
     INGEST_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     /**
      * Ingest batches this instance holds at once, being stored or waiting to be (ingest is
      * serialised); past it a batch is answered 503 + Retry-After. 0 = no cap.
      */
     INGEST_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(16),
+    /**
+     * How many of the latest events a client resuming the live feed by cursor is replayed; an
+     * older cursor gets a gap notice. Each instance behind one load balancer should say the same.
+     */
+    FEED_REPLAY_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(REPLAY_LIMIT),
     /** Live streams (activity feeds, live metrics) one caller may hold open; 0 = no cap. */
     STREAM_LIMIT_PER_CALLER: z.coerce.number().int().min(0).default(20),
     /**

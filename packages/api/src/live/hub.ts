@@ -6,7 +6,10 @@ import { type FeedItem, readFeed } from './messages.js'
 
 const PAGE = 500
 
-/** How far back a resuming client is replayed (the documented retention window, in events). */
+/**
+ * How far back a resuming client is replayed by default (the retention window, in events;
+ * FEED_REPLAY_EVENTS sets a server's).
+ */
 export const REPLAY_LIMIT = 10_000
 
 /**
@@ -50,7 +53,7 @@ export class FeedHub {
     private readonly bus: Bus,
     private readonly opts: {
       maxBuffer?: number
-      /** The replay window (default {@link REPLAY_LIMIT}); tests shrink it. */
+      /** The replay window in events (default {@link REPLAY_LIMIT}). */
       replayLimit?: number
       onError?: (err: unknown) => void
     } = {},
@@ -92,14 +95,19 @@ export class FeedHub {
     return this.cursor
   }
 
+  /** How many of the latest events a resuming client may be replayed. */
+  get replayLimit(): number {
+    return this.opts.replayLimit ?? REPLAY_LIMIT
+  }
+
   /** The oldest cursor a client may resume after and still be replayed everything it missed. */
   get replayFloor(): number {
-    return Math.max(this.cursor - (this.opts.replayLimit ?? REPLAY_LIMIT), 0)
+    return Math.max(this.cursor - this.replayLimit, 0)
   }
 
   /** See {@link cursorInterval}. */
   get cursorEvery(): number {
-    return cursorInterval(this.opts.replayLimit ?? REPLAY_LIMIT)
+    return cursorInterval(this.replayLimit)
   }
 
   /** Passed to `ingestEvents` as `notify`: the bus's channel when ingest announces itself. */

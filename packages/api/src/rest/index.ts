@@ -51,7 +51,8 @@ function ownedElsewhere(path: string): boolean {
  */
 export function createRestHandler(opts: RestOptions): RestHandler {
   const { deps, identify, onError } = opts
-  const doc = buildOpenApiDocument()
+  // The replay window described is this server's.
+  const doc = buildOpenApiDocument({ replayLimit: deps.live?.replayLimit })
   const docJson = encode(JSON.stringify(doc))
 
   const contextFor = async (req: IncomingMessage) =>

@@ -214,10 +214,11 @@ const EXAMPLE_BATCH = [
 
 const STREAM = STREAM_DEFAULTS
 const MIB = STREAM.maxBufferedBytes / 1024 / 1024
-const REPLAY = REPLAY_LIMIT.toLocaleString('en-US')
-const CURSOR_EVERY = cursorInterval(REPLAY_LIMIT).toLocaleString('en-US')
-
-const DESCRIPTION = `Live lead analytics as plain JSON over HTTP: the five dashboard reads, the leads behind any
+/** The document's description; `replayLimit` is the server's replay window, in events. */
+const describeApi = (replayLimit: number) => {
+  const REPLAY = replayLimit.toLocaleString('en-US')
+  const CURSOR_EVERY = cursorInterval(replayLimit).toLocaleString('en-US')
+  return `Live lead analytics as plain JSON over HTTP: the five dashboard reads, the leads behind any
 number (drill-down), the forecast, CSV/JSON export, event ingest and the live activity stream.
 The same procedures are served over tRPC; this document is generated from the same zod schemas.
 
@@ -310,6 +311,7 @@ comment comes every ${STREAM.ssePingMs / 1000} s, and \`retry: ${STREAM.sseRetry
 EventSource resumes by itself with the standard \`Last-Event-ID\` header, which wins over
 \`?lastEventId=\`. A client that stops reading is cut once ${MIB} MiB wait for it, and resumes the
 same way.`
+}
 
 // Keyed by the selector's own fields, so a new one cannot go undocumented.
 const SELECTOR_DOCS: Record<keyof typeof exportSelector.shape, string> = {
@@ -400,7 +402,12 @@ function exportOperation(): Record<string, Operation> {
 }
 
 /** Builds the OpenAPI 3.1 document from the contract's zod schemas and the route table. */
-export function buildOpenApiDocument(): OpenApiDocument {
+export function buildOpenApiDocument({
+  replayLimit = REPLAY_LIMIT,
+}: {
+  /** The server's replay window, in events, for the description. */
+  replayLimit?: number | undefined
+} = {}): OpenApiDocument {
   const schemas: Record<string, JsonSchema> = {
     Error: jsonSchema(restErrorBody, 'output'),
     LeadEvent: jsonSchema(leadEvent, 'input'),
@@ -582,7 +589,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
 
   return {
     openapi: '3.1.0',
-    info: { title: 'Leads analytics API', version: '1.0.0', description: DESCRIPTION },
+    info: { title: 'Leads analytics API', version: '1.0.0', description: describeApi(replayLimit) },
     tags: [
       { name: 'analytics', description: 'Dashboard reads (SPEC §4.1–4.5).' },
       { name: 'events', description: 'Event ingest (SPEC §4.7).' },

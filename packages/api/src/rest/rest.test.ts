@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { MemoryCache } from '../cache/cache.js'
 import type { ApiDeps } from '../context.js'
 import { createRestHandler } from './index.js'
-import type { OpenApiDocument } from './openapi.js'
+import { buildOpenApiDocument, type OpenApiDocument } from './openapi.js'
 import { rawRequest, serve } from './testing.js'
 
 const addFormats = addFormatsModule.default
@@ -316,6 +316,14 @@ describe.each(testDatabases())('REST adapter on $kind', ({ open }) => {
         ].sort(),
       )
       expect(validators.component('ActivityMessage', { id: '1' })).toBe(false)
+    })
+
+    it("states the server's own replay window (FEED_REPLAY_EVENTS), and the cursor interval with it", () => {
+      expect(doc.info.description).toContain('fewer than 10,000 events were')
+      const small = buildOpenApiDocument({ replayLimit: 500 }).info.description
+      expect(small).toContain('fewer than 500 events were')
+      expect(small).toContain('passes 50 cursors without an event')
+      expect(small).not.toContain('10,000')
     })
   })
 
