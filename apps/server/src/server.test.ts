@@ -1,4 +1,10 @@
-import { type AppRouter, type LeadEvent, MemoryCache, systemClock } from '@leads/api'
+import {
+  type AppRouter,
+  type LeadEvent,
+  MAX_BATCH_EVENTS,
+  MemoryCache,
+  systemClock,
+} from '@leads/api'
 import { type DbClient, ping } from '@leads/db'
 import { testDatabases } from '@leads/db/testing'
 import { createTRPCClient, createWSClient, httpBatchLink, wsLink } from '@trpc/client'
@@ -129,6 +135,12 @@ describe.each(testDatabases())('server on $kind', ({ open }) => {
       expect.objectContaining({ index: 5, id: 'srv-bad', code: 'invalid' }),
     ])
     expect((await http.events.ingest.mutate(batch)).duplicates).toBe(5)
+    // One event too many is 413, as over REST, not a 400 about the array's length.
+    const tooMany = Array.from({ length: MAX_BATCH_EVENTS + 1 }, (_, i) => ({ id: `srv-${i}` }))
+    await expect(http.events.ingest.mutate(tooMany as never)).rejects.toMatchObject({
+      data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 },
+      message: `batch of ${MAX_BATCH_EVENTS + 1} events; at most ${MAX_BATCH_EVENTS} per request`,
+    })
 
     const wsClient = createWSClient({
       url: `${url.replace('http', 'ws')}/api/trpc`,

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '@leads/contract'
+import { MAX_BATCH_BYTES } from '@leads/contract'
 import { type ApiDeps, createInnerContext, type Identity } from '../context.js'
 import { clientIpOf } from '../limits/rateLimits.js'
 import { createCaller } from '../root.js'
+import { refuseOversizedBatch } from '../router/events.js'
 import { chargeRefused, refuseOutsider } from '../trpc.js'
 import { readJsonBody, settleUnreadBody } from './body.js'
 import { renderDocs } from './docs.js'
@@ -85,12 +86,7 @@ export function createRestHandler(opts: RestOptions): RestHandler {
         const body = await readJsonBody(req, res, MAX_BATCH_BYTES)
         if (!Array.isArray(body))
           throw new RestError('BAD_REQUEST', 'request body must be a JSON array of events')
-        if (body.length > MAX_BATCH_EVENTS) {
-          throw new RestError(
-            'PAYLOAD_TOO_LARGE',
-            `batch of ${body.length} events; at most ${MAX_BATCH_EVENTS} per request`,
-          )
-        }
+        refuseOversizedBatch(body)
         return body
       })
       const { accepted, duplicates, rejected } = await createCaller(ctx).events.ingest(batch)

@@ -1,11 +1,28 @@
-import { ingestBatch, ingestResult } from '@leads/contract'
+import { ingestBatch, ingestResult, MAX_BATCH_EVENTS } from '@leads/contract'
 import { ingestEvents } from '@leads/db'
-import type { TRPCRouterRecord } from '@trpc/server'
+import { TRPCError, type TRPCRouterRecord } from '@trpc/server'
 import { ingestProcedure } from '../trpc.js'
+
+/**
+ * A batch of more events than one request may carry is PAYLOAD_TOO_LARGE (413) over tRPC as over
+ * REST, said before any of its events is validated.
+ */
+export function refuseOversizedBatch(batch: unknown): void {
+  if (Array.isArray(batch) && batch.length > MAX_BATCH_EVENTS) {
+    throw new TRPCError({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: `batch of ${batch.length} events; at most ${MAX_BATCH_EVENTS} per request`,
+    })
+  }
+}
 
 export const eventsRouter = {
   /** Ingest a batch; bad events come back by index while the good ones land. */
   ingest: ingestProcedure
+    .use(async ({ getRawInput, next }) => {
+      refuseOversizedBatch(await getRawInput())
+      return next()
+    })
     .input(ingestBatch)
     .output(ingestResult)
     .mutation(async ({ ctx, input }) => {
