@@ -48,6 +48,48 @@ describe('cachedRead', () => {
     expect(good.n).toBe(2)
   })
 
+  it('computes a burst of one miss once: the others wait for that answer', async () => {
+    const cache = new MemoryCache()
+    const ctx = contextWith(cache)
+    const read = cachedRead('r', answer)
+    let computed = 0
+    let finish!: () => void
+    const gate = new Promise<void>((resolve) => {
+      finish = resolve
+    })
+    const compute = async () => {
+      const mine = ++computed
+      await gate
+      return { n: mine, items: [] }
+    }
+    const burst = Array.from({ length: 20 }, () => read(ctx, { q: 'same' }, compute))
+    const other = read(ctx, { q: 'other' }, compute)
+    // Let every read reach its cache lookup before the computations may end.
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    finish()
+    const answers = await Promise.all(burst)
+    expect(computed).toBe(2) // one for the burst, one for the other input
+    expect(new Set(answers).size).toBe(1)
+    expect((await other).n).not.toBe(answers[0]?.n)
+    expect(cache.stats.misses).toBe(21)
+  })
+
+  it('hands a failed computation to every waiter, and computes again on the next miss', async () => {
+    const cache = new MemoryCache()
+    const ctx = contextWith(cache)
+    const read = cachedRead('r', answer)
+    let calls = 0
+    const failing = async () => {
+      calls++
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      throw new Error('database gone')
+    }
+    const results = await Promise.allSettled([read(ctx, {}, failing), read(ctx, {}, failing)])
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected'])
+    expect(calls).toBe(1)
+    expect((await read(ctx, {}, async () => ({ n: 3, items: [] }))).n).toBe(3)
+  })
+
   it('validates without a cache too', async () => {
     const ctx = createInnerContext({
       db: null as unknown as Kysely<Database>,
