@@ -190,19 +190,37 @@ export function Leaderboard({ view, self }: LeaderboardProps) {
                   <span className="visually-hidden">Rank change</span>
                 </th>
                 <th scope="col">Agent</th>
-                <th scope="col" className="num">
+                <th
+                  scope="col"
+                  className="num"
+                  title="Distinct leads assigned to the agent in the period"
+                >
                   Leads
                 </th>
-                <th scope="col" className="num">
+                <th
+                  scope="col"
+                  className="num"
+                  title="Leads the agent moved to completed for the first time in the period"
+                >
                   Won
                 </th>
-                <th scope="col" className="num">
+                <th
+                  scope="col"
+                  className="num"
+                  title="Won ÷ Leads; above 100% when leads assigned before the period convert in it"
+                >
                   Rate
                 </th>
-                <th scope="col" className="num">
+                <th
+                  scope="col"
+                  className="num"
+                  title="Mean time to first response, over leads the agent first answered in the period"
+                >
                   Response
                 </th>
-                <th scope="col">7 days</th>
+                <th scope="col" title="Conversions per day, the last 7 days">
+                  7 days
+                </th>
               </tr>
             </thead>
             <tbody>
