@@ -4,6 +4,7 @@ import { ingestEvents } from '@leads/db'
 import { recordingQueries, testDatabases } from '@leads/db/testing'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createPseudonyms } from '../auth/pseudonym.js'
+import { MemoryCache } from '../cache/cache.js'
 import { createInnerContext } from '../context.js'
 import { createCaller } from '../root.js'
 import { InProcessBus } from './bus.js'
@@ -366,6 +367,43 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     await pushes.return?.(undefined)
     expect(next.done ? null : next.value.invalidate).toContain('leaderboard')
     expect(waited).toBeLessThan(1_000)
+  })
+
+  it('computes the live metrics once per change, however many subscribers are pushed them', async () => {
+    const cache = new MemoryCache()
+    const { db: watched, kinds } = recordingQueries(client.db)
+    const deps = { clock: { now: () => NOW }, orgTimezone: 'UTC', live: hub, cache }
+    const viewer = createCaller(createInnerContext({ ...deps, db: watched }))
+    const ingester = createCaller(createInnerContext({ ...deps, db: client.db }))
+    /** Queries the subscribers' database sees for the pushes after one ingest. */
+    const queriesPerChange = async (subscribers: number) => {
+      const subs = await Promise.all(
+        Array.from({ length: subscribers }, async () =>
+          (await viewer.analytics.metricsLive({}))[Symbol.asyncIterator](),
+        ),
+      )
+      try {
+        await Promise.all(subs.map((s) => s.next()))
+        kinds.length = 0
+        await ingester.events.ingest([
+          {
+            id: `ev-${++n}`,
+            type: 'lead.created',
+            occurredAt: new Date(NOW - 1_000).toISOString(),
+            leadId: `LM-${n}`,
+          },
+        ])
+        const pushed = await Promise.all(subs.map((s) => s.next()))
+        for (const push of pushed)
+          expect(push.done ? [] : push.value.invalidate).toContain('metrics')
+        return kinds.length
+      } finally {
+        await Promise.all(subs.map((s) => s.return?.(undefined)))
+      }
+    }
+    const one = await queriesPerChange(1)
+    expect(one).toBeGreaterThan(0)
+    expect(await queriesPerChange(25)).toBe(one)
   })
 
   it('leaves no abort listener behind per wait on a long-lived signal', async () => {

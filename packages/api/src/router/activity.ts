@@ -4,9 +4,8 @@ import type { Context } from '../context.js'
 import { callerKey } from '../limits/rateLimits.js'
 import type { FeedHub } from '../live/hub.js'
 import { activityStream } from '../live/stream.js'
-import { readerFor } from '../queries/reader.js'
 import { readProcedure } from '../trpc.js'
-import { computeMetrics } from './metrics.js'
+import { readMetrics } from './metrics.js'
 
 /** Live metrics: at most one push a second, and one at least every 30 s as time moves on. */
 /**
@@ -76,9 +75,8 @@ export const metricsLive = readProcedure(metricsLiveInput).subscription(async fu
   try {
     let invalidate: MetricsLiveMessage['invalidate'] = []
     while (!signal?.aborted) {
-      const db = await readerFor(ctx)
       yield {
-        metrics: await computeMetrics({ ...ctx, db }, input),
+        metrics: await readMetrics(ctx, input),
         invalidate,
       } satisfies MetricsLiveMessage
       await sleep(METRICS_MIN_INTERVAL_MS, signal)
