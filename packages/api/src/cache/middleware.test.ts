@@ -90,6 +90,29 @@ describe('cachedRead', () => {
     expect((await read(ctx, {}, async () => ({ n: 3, items: [] }))).n).toBe(3)
   })
 
+  it("shares an answer between callers only for a read that is nobody's own", async () => {
+    const cache = new MemoryCache()
+    const ctxOf = (sub: string) =>
+      createInnerContext(
+        {
+          db: null as unknown as Kysely<Database>,
+          clock: { now: () => 0 },
+          orgTimezone: 'UTC',
+          cache,
+        },
+        { sub, role: 'agent' },
+      )
+    let computed = 0
+    const compute = async () => ({ n: ++computed, items: [] })
+    const shared = cachedRead('org', answer, { perCaller: false })
+    const own = cachedRead('own', answer)
+    expect((await shared(ctxOf('a1'), {}, compute)).n).toBe(1)
+    expect((await shared(ctxOf('a2'), {}, compute)).n).toBe(1)
+    expect((await own(ctxOf('a1'), {}, compute)).n).toBe(2)
+    expect((await own(ctxOf('a2'), {}, compute)).n).toBe(3)
+    expect((await own(ctxOf('a1'), {}, compute)).n).toBe(2)
+  })
+
   it('validates without a cache too', async () => {
     const ctx = createInnerContext({
       db: null as unknown as Kysely<Database>,

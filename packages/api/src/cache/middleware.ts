@@ -17,16 +17,22 @@ export const MAX_AGE_MS = 1_000
 export const TTL_MS = 2 * MAX_AGE_MS
 
 /**
- * The cache key of a read: the procedure, its input, the caller (answers differ by role), the
- * cache generation (which every ingest moves), and the second of "now". Windows move with the
+ * The cache key of a read: the procedure, its input, the caller when the answer depends on who
+ * asks (`perCaller`), the cache generation (which every ingest moves), and the second of "now". Windows move with the
  * clock even when nothing is ingested — today so far, yesterday up to the same time, an event
  * stamped a little ahead coming into the window when its time comes — so an answer is reused
  * within the second it was computed in only: never older than the freshness promise, while a
  * burst of the same read (a wall of dashboards told to refetch at once) is computed once.
  */
-export function cacheKey(ctx: Context, path: string, input: unknown, generation: number): string {
+export function cacheKey(
+  ctx: Context,
+  path: string,
+  input: unknown,
+  generation: number,
+  perCaller = true,
+): string {
   const second = Math.floor(ctx.clock.now() / MAX_AGE_MS)
-  const who = ctx.identity ? `${ctx.identity.role}:${ctx.identity.sub}` : 'anon'
+  const who = !perCaller ? '*' : ctx.identity ? `${ctx.identity.role}:${ctx.identity.sub}` : 'anon'
   const digest = createHash('sha1')
     .update(JSON.stringify(input ?? null))
     .digest('base64url')
@@ -46,7 +52,21 @@ export function cacheKey(ctx: Context, path: string, input: unknown, generation:
  * process validated; anything else from a cache (a shared cache's JSON, which any instance may
  * have written) is validated again.
  */
-export function cachedRead<TOut, TIn>(name: string, output: z.ZodType<TOut, TIn>) {
+export function cachedRead<TOut, TIn>(
+  name: string,
+  output: z.ZodType<TOut, TIn>,
+  {
+    perCaller = true,
+  }: {
+    /**
+     * false: the answer is fixed by the input and the resolved scope alone (both in `input`; see
+     * `cacheInput`), so every caller with that scope shares it — a wall of agents' dashboards
+     * reading the organisation's figures computes them once. Leave it true for an answer that
+     * shows the caller anything of their own (the leaderboard's own row).
+     */
+    perCaller?: boolean
+  } = {},
+) {
   return async (
     ctx: Context,
     input: unknown,
@@ -55,7 +75,7 @@ export function cachedRead<TOut, TIn>(name: string, output: z.ZodType<TOut, TIn>
     const cache = ctx.cache
     if (!cache) return validated(output, await compute(await readerFor(ctx)))
     const generation = await cache.generation()
-    const key = cacheKey(ctx, name, input, generation)
+    const key = cacheKey(ctx, name, input, generation, perCaller)
     const hit = await cache.get(key)
     ctx.observe?.cacheLookup(hit !== undefined)
     if (hit !== undefined) return Object.isFrozen(hit) ? (hit as TOut) : validated(output, hit)

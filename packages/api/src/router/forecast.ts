@@ -23,7 +23,8 @@ const localDate = (ms: number, tz: string) => formatInstant(ms, tz).slice(0, 10)
  * totals) with an 80% interval and its back-test, plus "on pace" for today. See
  * docs/metrics.md "Forecast" for every definition.
  */
-const cached = cachedRead('forecast', forecastOutput)
+// The same for every caller with the same scope (nobody's own rows in it).
+const cached = cachedRead('forecast', forecastOutput, { perCaller: false })
 
 export const forecast = readProcedure(forecastInput).query(({ ctx, input }) =>
   cached(ctx, cacheInput(input, ctx.scope), async (db) => {

@@ -12,7 +12,8 @@ export function funnelWindow(input: FunnelInput & CustomRange, now: number, tz: 
   return customWindow(input) ?? calendarToDate(now, input.period ?? 'month', tz).current
 }
 
-const cached = cachedRead('funnel', funnelOutput)
+// The same for every caller with the same scope (nobody's own rows in it).
+const cached = cachedRead('funnel', funnelOutput, { perCaller: false })
 
 export const funnel = readProcedure(funnelInput).query(({ ctx, input }) =>
   cached(ctx, cacheInput(input, ctx.scope), async (db) => {

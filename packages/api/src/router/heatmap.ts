@@ -12,7 +12,8 @@ export function heatmapWindow(input: HeatmapInput & CustomRange, now: number, tz
   return customWindow(input) ?? lastDays(now, (input.period ?? 'week') === 'week' ? 7 : 30, tz)
 }
 
-const cached = cachedRead('heatmap', heatmapOutput)
+// The same for every caller with the same scope (nobody's own rows in it).
+const cached = cachedRead('heatmap', heatmapOutput, { perCaller: false })
 
 export const heatmap = readProcedure(heatmapInput).query(({ ctx, input }) =>
   cached(ctx, cacheInput(input, ctx.scope), async (db) => {

@@ -56,7 +56,8 @@ export async function computeMetrics(
   }
 }
 
-const cached = cachedRead('metrics', metricsOutput)
+// The same for every caller with the same scope (nobody's own rows in it).
+const cached = cachedRead('metrics', metricsOutput, { perCaller: false })
 
 /**
  * The metrics as the query answers them, through the read cache: the live subscription pushes
