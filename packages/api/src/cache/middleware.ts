@@ -18,11 +18,12 @@ export const TTL_MS = 2 * MAX_AGE_MS
 
 /**
  * The cache key of a read: the procedure, its input, the caller when the answer depends on who
- * asks (`perCaller`), the cache generation (which every ingest moves), and the second of "now". Windows move with the
- * clock even when nothing is ingested — today so far, yesterday up to the same time, an event
- * stamped a little ahead coming into the window when its time comes — so an answer is reused
- * within the second it was computed in only: never older than the freshness promise, while a
- * burst of the same read (a wall of dashboards told to refetch at once) is computed once.
+ * asks (`perCaller`), the cache generation (which every ingest moves), and the second of "now".
+ * Windows move with the clock even when nothing is ingested — today so far, yesterday up to the
+ * same time, an event stamped a little ahead coming into the window when its time comes — so an
+ * answer is reused within the second it was computed in only: never older than the freshness
+ * promise, while a burst of the same read (a wall of dashboards told to refetch at once) is
+ * computed once.
  */
 export function cacheKey(
   ctx: Context,

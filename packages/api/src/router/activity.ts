@@ -7,13 +7,13 @@ import { activityStream } from '../live/stream.js'
 import { readProcedure } from '../trpc.js'
 import { readMetrics } from './metrics.js'
 
-/** Live metrics: at most one push a second, and one at least every 30 s as time moves on. */
 /**
  * Least time between two pushes while events flow. An event landing just after a push waits this
  * long (plus the figures' computation) to be shown: half the 1-second freshness promise, so the
  * push keeps it with room for a busy server (SPEC §5).
  */
 const METRICS_MIN_INTERVAL_MS = 500
+/** A push at least this often while nothing is ingested, as time moves the window on. */
 const METRICS_HEARTBEAT_MS = 30_000
 
 function hubOf(ctx: Context): FeedHub {
