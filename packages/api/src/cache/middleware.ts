@@ -107,7 +107,10 @@ export function cachedRead<TOut, TIn>(
 const computations = new WeakMap<ReadCache, Map<string, Promise<unknown>>>()
 function inFlight(cache: ReadCache): Map<string, Promise<unknown>> {
   let map = computations.get(cache)
-  if (!map) computations.set(cache, (map = new Map()))
+  if (!map) {
+    map = new Map()
+    computations.set(cache, map)
+  }
   return map
 }
 
