@@ -4,8 +4,10 @@ import { request } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { RedisBus } from '@leads/api'
 import { createDbClient, ensureUpcomingPartitions, ingestEvents, migrateToLatest } from '@leads/db'
 import { holdIngestLock, testDatabases } from '@leads/db/testing'
+import { Redis } from 'ioredis'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startServer } from './app.js'
@@ -180,6 +182,45 @@ describe.skipIf(!process.env.REDIS_URL).each(testDatabases())(
     afterEach(async () => {
       await server?.close()
       redis?.kill('SIGKILL')
+    })
+
+    it('hears the Redis bus again once Redis is back: the bus subscribes again itself', async () => {
+      const port = await freePort()
+      redis = await startRedis(port)
+      // As the server connects (startLive): no offline queue, one retry per request.
+      const connect = () => {
+        const client = new Redis(`redis://127.0.0.1:${port}`, {
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+        })
+        client.on('error', () => {})
+        return client
+      }
+      const listener = connect()
+      const publisher = connect()
+      const heard: number[] = []
+      const bus = new RedisBus(listener, { channel: 'test:events' })
+      const unsubscribe = await bus.subscribe((maxSeq) => heard.push(maxSeq))
+      const heardAfterPublishing = (maxSeq: number) =>
+        vi.waitFor(
+          async () => {
+            await publisher.publish('test:events', String(maxSeq))
+            expect(heard).toContain(maxSeq)
+          },
+          { timeout: 10_000, interval: 200 },
+        )
+      try {
+        await heardAfterPublishing(1)
+        const gone = new Promise((resolve) => redis!.once('exit', resolve))
+        redis.kill('SIGKILL')
+        await gone
+        redis = await startRedis(port)
+        await heardAfterPublishing(2)
+      } finally {
+        await unsubscribe()
+        listener.disconnect()
+        publisher.disconnect()
+      }
     })
 
     it('falls back to in-memory cache and limits with a logged warning, no 5xx, and recovers', async () => {

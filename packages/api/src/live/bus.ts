@@ -129,15 +129,23 @@ export class RedisBus implements Bus {
   }
 
   async subscribe(onMessage: (maxSeq: number) => void) {
-    const sub = this.redis.duplicate()
+    // Resubscribed here, not by ioredis: its own resubscribe after a reconnect does not catch a
+    // SUBSCRIBE refused because the connection dropped again at once (the duplicate inherits
+    // `enableOfflineQueue: false`), and that unhandled rejection stopped the server.
+    const sub = this.redis.duplicate({ autoResubscribe: false })
+    let subscribed = false
     sub.on('error', this.onError)
     sub.on('message', (_channel: string, payload: string) => onMessage(Number(payload)))
-    // After a reconnect, catch up on whatever was published while disconnected.
-    sub.on('ready', () => onMessage(0))
-    // The duplicate inherits `enableOfflineQueue: false`: a SUBSCRIBE sent before it has
-    // connected fails at once, so a server started right after Redis sometimes crashed here.
+    sub.on('ready', () => {
+      if (subscribed) sub.subscribe(this.channel).catch(this.onError)
+      // After a reconnect, catch up on whatever was published while disconnected.
+      onMessage(0)
+    })
+    // A SUBSCRIBE sent before the duplicate has connected fails at once (no offline queue), so
+    // a server started right after Redis sometimes crashed here.
     if (sub.status !== 'ready') await once(sub, 'ready', { signal: AbortSignal.timeout(10_000) })
     await sub.subscribe(this.channel)
+    subscribed = true
     return async () => {
       sub.disconnect()
     }
