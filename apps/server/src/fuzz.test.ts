@@ -191,6 +191,16 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
         'multipart/form-data; boundary=x',
         'application/json; charset=latin1',
       ),
+      'content-encoding': fc.constantFrom(
+        'gzip',
+        'x-gzip',
+        'deflate',
+        'br',
+        'identity',
+        'gzip, br',
+        'zstd',
+        ' GZIP ',
+      ),
       accept: fc.constantFrom('text/event-stream', 'application/json', '*/*', 'image/png'),
       'last-event-id': fc.oneof(
         hostileText.filter((t) => /^[\x20-\x7e]*$/.test(t)),
