@@ -256,18 +256,11 @@ describe.each(testDatabases())('access control on $kind', ({ open }) => {
       )
     })
 
-    it('applies the same rules to the live metrics subscription path', async () => {
-      const { computeMetrics } = await import('../router/metrics.js')
-      const ctx = createInnerContext(
-        { ...deps, authRequired: true },
-        { sub: AGENT.own.id, role: 'agent' },
-      )
-      await expect(computeMetrics(ctx, { agentId: AGENT.rival.id })).rejects.toMatchObject({
+    it('applies the same rules to the live metrics subscription', async () => {
+      await expect(me().analytics.metricsLive({ agentId: AGENT.rival.id })).rejects.toMatchObject({
         code: F,
       })
-      await expect(
-        computeMetrics(createInnerContext({ ...deps, authRequired: true }, null), {}),
-      ).rejects.toMatchObject({ code: U })
+      await expect(as(null).analytics.metricsLive({})).rejects.toMatchObject({ code: U })
     })
 
     it('never serves a manager an answer cached for another team list', async () => {

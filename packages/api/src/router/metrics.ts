@@ -1,5 +1,5 @@
 import { type MetricsInput, type MetricsOutput, metricsInput, metricsOutput } from '@leads/contract'
-import { authorizeRead, cacheInput, type ReadScope } from '../auth/scope.js'
+import { cacheInput, type ReadScope } from '../auth/scope.js'
 import { cachedRead } from '../cache/middleware.js'
 import type { Context } from '../context.js'
 import { delta, kpis, relativeChange } from '../queries/metrics.js'
@@ -22,18 +22,17 @@ export function metricsWindows(input: CustomRange, now: number, tz: string) {
 }
 
 /**
- * The metrics read; shared by the query and the live subscription. `ctx.scope` comes from the
- * read procedure's authorisation; a caller built on another procedure (the live subscription)
- * gets the same authorisation here instead.
+ * The metrics read, computed; `ctx.scope` comes from the read procedure's authorisation (the
+ * query's or the live subscription's).
  */
-export async function computeMetrics(
-  ctx: Context & { scope?: ReadScope },
+async function computeMetrics(
+  ctx: Context & { scope: ReadScope },
   input: MetricsInput,
 ): Promise<MetricsOutput> {
   const now = ctx.clock.now()
   const tz = input.tz ?? ctx.orgTimezone
   const { current, previous } = metricsWindows(input, now, tz)
-  const { agentIds } = ctx.scope ?? (await authorizeRead(ctx, input))
+  const { agentIds } = ctx.scope
   const scope = scopeOf(agentIds)
   const [cur, prev] = await Promise.all([
     kpis(ctx.db, current, agentIds, scope),
