@@ -133,19 +133,17 @@ export class RedisBus implements Bus {
     // SUBSCRIBE refused because the connection dropped again at once (the duplicate inherits
     // `enableOfflineQueue: false`), and that unhandled rejection stopped the server.
     const sub = this.redis.duplicate({ autoResubscribe: false })
-    let subscribed = false
     sub.on('error', this.onError)
     sub.on('message', (_channel: string, payload: string) => onMessage(Number(payload)))
-    sub.on('ready', () => {
-      if (subscribed) sub.subscribe(this.channel).catch(this.onError)
-      // After a reconnect, catch up on whatever was published while disconnected.
-      onMessage(0)
-    })
     // A SUBSCRIBE sent before the duplicate has connected fails at once (no offline queue), so
     // a server started right after Redis sometimes crashed here.
     if (sub.status !== 'ready') await once(sub, 'ready', { signal: AbortSignal.timeout(10_000) })
     await sub.subscribe(this.channel)
-    subscribed = true
+    // Subscribed, then caught up on whatever was published before: now, and after every
+    // reconnect.
+    const resume = () => onMessage(0)
+    sub.on('ready', () => void sub.subscribe(this.channel).catch(this.onError).finally(resume))
+    resume()
     return async () => {
       sub.disconnect()
     }
