@@ -3,17 +3,17 @@ import { TRPCError } from '@trpc/server'
 import type { Kysely } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createInnerContext } from '../context.js'
+import { createInnerContext, type Identity } from '../context.js'
 import { encodeJson } from '../rest/respond.js'
 import { MemoryCache } from './cache.js'
 import { cachedRead } from './middleware.js'
 
 const answer = z.object({ n: z.number(), items: z.array(z.object({ at: z.string() })) })
 
-function contextWith(cache: MemoryCache) {
+function contextWith(cache: MemoryCache, identity: Identity | null = null) {
   // The reads below never touch the database.
   const db = null as unknown as Kysely<Database>
-  return createInnerContext({ db, clock: { now: () => 0 }, orgTimezone: 'UTC', cache })
+  return createInnerContext({ db, clock: { now: () => 0 }, orgTimezone: 'UTC', cache }, identity)
 }
 
 describe('cachedRead', () => {
@@ -92,16 +92,7 @@ describe('cachedRead', () => {
 
   it("shares an answer between callers only for a read that is nobody's own", async () => {
     const cache = new MemoryCache()
-    const ctxOf = (sub: string) =>
-      createInnerContext(
-        {
-          db: null as unknown as Kysely<Database>,
-          clock: { now: () => 0 },
-          orgTimezone: 'UTC',
-          cache,
-        },
-        { sub, role: 'agent' },
-      )
+    const ctxOf = (sub: string) => contextWith(cache, { sub, role: 'agent' })
     let computed = 0
     const compute = async () => ({ n: ++computed, items: [] })
     const shared = cachedRead('org', answer, { perCaller: false })
