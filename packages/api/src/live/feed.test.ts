@@ -5,7 +5,7 @@ import { recordingQueries, testDatabases } from '@leads/db/testing'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createPseudonyms } from '../auth/pseudonym.js'
 import { MemoryCache } from '../cache/cache.js'
-import { createInnerContext } from '../context.js'
+import { type ApiDeps, createInnerContext, type Identity } from '../context.js'
 import { createCaller } from '../root.js'
 import { InProcessBus } from './bus.js'
 import { FeedHub } from './hub.js'
@@ -49,9 +49,16 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
     caller = callerIn('UTC')
   })
   /** A caller of an organisation in `orgTimezone`, on this block's database and hub. */
-  const callerIn = (orgTimezone: string) =>
+  const callerIn = (
+    orgTimezone: string,
+    extra: Partial<ApiDeps> = {},
+    identity: Identity | null = null,
+  ) =>
     createCaller(
-      createInnerContext({ db: client.db, clock: { now: () => NOW }, orgTimezone, live: hub }),
+      createInnerContext(
+        { db: client.db, clock: { now: () => NOW }, orgTimezone, live: hub, ...extra },
+        identity,
+      ),
     )
   afterAll(async () => {
     await hub?.stop()
@@ -310,18 +317,10 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
 
   it("follows an anonymised leaderboard row's agent by its pseudonym id, under the pseudonym", async () => {
     const key = 'feed-test-key'
-    const hidden = createCaller(
-      createInnerContext(
-        {
-          db: client.db,
-          clock: { now: () => NOW },
-          orgTimezone: 'UTC',
-          live: hub,
-          anonymizeLeaderboard: true,
-          pseudonymKey: key,
-        },
-        { sub: 'root', role: 'admin' },
-      ),
+    const hidden = callerIn(
+      'UTC',
+      { anonymizeLeaderboard: true, pseudonymKey: key },
+      { sub: 'root', role: 'admin' },
     )
     const byA2 = (lead: string): LeadEvent => ({ ...action(lead), agentId: 'a2' })
     await caller.events.ingest([byA2('P0')]) // a2 is a known agent, as on the leaderboard
@@ -377,9 +376,8 @@ describe.each(testDatabases())('live feed on $kind', ({ open }) => {
   it('computes the live metrics once per change, however many subscribers are pushed them', async () => {
     const cache = new MemoryCache()
     const { db: watched, kinds } = recordingQueries(client.db)
-    const deps = { clock: { now: () => NOW }, orgTimezone: 'UTC', live: hub, cache }
-    const viewer = createCaller(createInnerContext({ ...deps, db: watched }))
-    const ingester = createCaller(createInnerContext({ ...deps, db: client.db }))
+    const viewer = callerIn('UTC', { db: watched, cache })
+    const ingester = callerIn('UTC', { cache })
     /** Queries the subscribers' database sees for the pushes after one ingest. */
     const queriesPerChange = async (subscribers: number) => {
       const subs = await Promise.all(
