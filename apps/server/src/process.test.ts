@@ -173,6 +173,13 @@ async function startRedis(port: number): Promise<ChildProcess> {
   return proc
 }
 
+/** Kills a private Redis outright (as a crash would) and waits until it has gone. */
+async function killRedis(proc: ChildProcess): Promise<void> {
+  const gone = new Promise((resolve) => proc.once('exit', resolve))
+  proc.kill('SIGKILL')
+  await gone
+}
+
 // Where Redis paths are tested (REDIS_URL set) the machine has redis-server to start a private one.
 describe.skipIf(!process.env.REDIS_URL).each(testDatabases())(
   'Redis going away on $kind',
@@ -211,9 +218,7 @@ describe.skipIf(!process.env.REDIS_URL).each(testDatabases())(
         )
       try {
         await heardAfterPublishing(1)
-        const gone = new Promise((resolve) => redis!.once('exit', resolve))
-        redis.kill('SIGKILL')
-        await gone
+        await killRedis(redis)
         redis = await startRedis(port)
         await heardAfterPublishing(2)
       } finally {
@@ -248,9 +253,7 @@ describe.skipIf(!process.env.REDIS_URL).each(testDatabases())(
       expect((await read()).status).toBe(200)
       expect((await ingest('before')).status).toBe(200)
 
-      const gone = new Promise((resolve) => redis!.once('exit', resolve))
-      redis.kill('SIGKILL')
-      await gone
+      await killRedis(redis)
       const statuses: number[] = []
       for (let i = 0; i < 5; i++) {
         statuses.push((await read()).status, (await ingest(`during-${i}`)).status)
