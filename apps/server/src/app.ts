@@ -137,7 +137,7 @@ export async function startLive(env: Env, logger: Logger, client: DbClient) {
   // so one's read right after another's ingest is never answered from before it.
   const memory = { maxBytes: env.CACHE_MAX_MB * 1024 * 1024 }
   const cache: ReadCache = redis
-    ? new RedisCache(redis, { namespace, onError: warn })
+    ? new RedisCache(redis, { namespace, onError: warn, memory })
     : env.DATABASE_URL
       ? new CursorGenerationCache(client.db, memory)
       : new MemoryCache(memory)

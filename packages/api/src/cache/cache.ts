@@ -5,12 +5,17 @@ import { jsonOf } from './json.js'
  * bumps, so a read never serves data older than the last committed ingest (SPEC §5); TTLs only
  * bound how long an untouched answer lives. Values are answers as JSON-compatible values; a
  * memory cache keeps the very object it was given (`cachedRead` hands it a frozen, validated
- * answer), a shared one stores its JSON.
+ * answer), a shared one stores its JSON (and keeps the object in memory too).
  */
 export interface ReadCache {
   /** `undefined` on a miss. */
   get(key: string): Promise<unknown>
   set(key: string, value: unknown, ttlMs: number): Promise<void>
+  /**
+   * Holds an answer that `get` read back from a shared store and the caller has since validated
+   * (and frozen) in this process's memory, so the next hit returns it as it is.
+   */
+  keep?(key: string, value: unknown, ttlMs: number): Promise<void>
   generation(): Promise<number>
   /** The generation is the primary's last committed cursor, read afresh on every call. */
   readonly generationIsCursor?: boolean

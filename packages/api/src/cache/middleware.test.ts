@@ -1,16 +1,18 @@
 import type { Database } from '@leads/db'
 import { TRPCError } from '@trpc/server'
+import { Redis } from 'ioredis'
 import type { Kysely } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { createInnerContext, type Identity } from '../context.js'
 import { encodeJson } from '../rest/respond.js'
-import { MemoryCache } from './cache.js'
-import { cachedRead } from './middleware.js'
+import { MemoryCache, type ReadCache } from './cache.js'
+import { cachedRead, cacheKey } from './middleware.js'
+import { RedisCache } from './redis.js'
 
 const answer = z.object({ n: z.number(), items: z.array(z.object({ at: z.string() })) })
 
-function contextWith(cache: MemoryCache, identity: Identity | null = null) {
+function contextWith(cache: ReadCache, identity: Identity | null = null) {
   // The reads below never touch the database.
   const db = null as unknown as Kysely<Database>
   return createInnerContext({ db, clock: { now: () => 0 }, orgTimezone: 'UTC', cache }, identity)
@@ -114,5 +116,64 @@ describe('cachedRead', () => {
     await expect(read(ctx, {}, async () => ({ n: null }) as never)).rejects.toMatchObject({
       code: 'INTERNAL_SERVER_ERROR',
     })
+  })
+})
+
+const redisUrl = process.env.REDIS_URL
+
+describe.skipIf(!redisUrl)('cachedRead on Redis, as two instances', () => {
+  async function twoInstances() {
+    // A namespace of its own: other test files share this Redis.
+    const namespace = `test:${process.pid}:${Date.now()}:${Math.random()}`
+    const clients = [1, 2].map(() => new Redis(redisUrl!, { lazyConnect: true }))
+    await Promise.all(clients.map((c) => c.connect()))
+    const [a, b] = clients.map((redis) => new RedisCache(redis, { namespace }))
+    const close = () => {
+      for (const c of clients) c.disconnect()
+    }
+    return { a: a!, b: b!, redis: clients[0]!, namespace, close }
+  }
+
+  it("checks another instance's answer once, then serves it from memory until the generation moves", async () => {
+    const { a, b, redis, namespace, close } = await twoInstances()
+    try {
+      const read = cachedRead('r', answer)
+      let computed = 0
+      const compute = async () => ({ n: ++computed, items: [{ at: 'x' }] })
+      const fromA = await read(contextWith(a), {}, compute)
+      const first = await read(contextWith(b), {}, compute)
+      expect(computed).toBe(1)
+      expect(first).toEqual(fromA)
+      expect(Object.isFrozen(first.items[0])).toBe(true)
+      // Gone from Redis: B's next hit is the answer it checked, from its own memory.
+      const stored = await redis.keys(`${namespace}:cache:r:*`)
+      expect(stored).toHaveLength(1)
+      await redis.del(...stored)
+      expect(await read(contextWith(b), {}, compute)).toBe(first)
+      expect(computed).toBe(1)
+      // A's ingest moves the generation for B too.
+      await a.invalidate()
+      expect((await read(contextWith(b), {}, compute)).n).toBe(2)
+    } finally {
+      close()
+    }
+  })
+
+  it("refuses another instance's answer of the wrong shape, and keeps nothing of it", async () => {
+    const { a, b, close } = await twoInstances()
+    try {
+      const ctx = contextWith(b)
+      const key = cacheKey(ctx, 'r', {}, await a.generation())
+      await a.set(key, { n: 'one', items: [] }, 60_000)
+      const read = cachedRead('r', answer)
+      const compute = async () => ({ n: 1, items: [] })
+      for (let i = 0; i < 2; i++) {
+        await expect(read(ctx, {}, compute)).rejects.toMatchObject({
+          code: 'INTERNAL_SERVER_ERROR',
+        })
+      }
+    } finally {
+      close()
+    }
   })
 })

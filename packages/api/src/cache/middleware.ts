@@ -79,7 +79,13 @@ export function cachedRead<TOut, TIn>(
     const key = cacheKey(ctx, name, input, generation, perCaller)
     const hit = await cache.get(key)
     ctx.observe?.cacheLookup(hit !== undefined)
-    if (hit !== undefined) return Object.isFrozen(hit) ? (hit as TOut) : validated(output, hit)
+    if (hit !== undefined) {
+      if (Object.isFrozen(hit)) return hit as TOut
+      // Another instance's answer (or version's): checked here once, then kept as ours.
+      const value = deepFreeze(validated(output, hit))
+      await cache.keep?.(key, value, TTL_MS)
+      return value
+    }
     // Misses of one key while its answer is being computed wait for that computation rather than
     // start their own: after an ingest every dashboard asks again at once, and would otherwise
     // each compute the same figures.

@@ -1,29 +1,49 @@
 import type { Redis } from 'ioredis'
-import { MemoryCache, type ReadCache } from './cache.js'
+import { MemoryCache, type MemoryCacheOptions, type ReadCache } from './cache.js'
+import { sharedFreshRead } from './cursor.js'
 import { jsonOf } from './json.js'
 
 /**
- * Shared cache for several instances, holding each answer's JSON. When Redis is unreachable every
- * call falls back to an in-process cache (reported through `onError`), so a Redis outage costs
- * speed, never a 5xx.
+ * Shared cache for several instances: Redis holds each answer's JSON and the generation every
+ * instance's ingest moves. In front of it, this process's memory keeps the answers it computed or
+ * read back (and validated), under the same keys: a key names its generation and second, so a
+ * copy in memory is exactly as fresh as the one in Redis, and a repeated hit costs no round trip,
+ * parse or validation. When Redis is unreachable the memory alone serves (reported through
+ * `onError`), so a Redis outage costs speed, never a 5xx.
  */
 export class RedisCache implements ReadCache {
   readonly kind = 'redis'
-  private readonly fallback = new MemoryCache()
+  private readonly local: MemoryCache
   stats = { hits: 0, misses: 0 }
 
   private readonly prefix: string
   private readonly genKey: string
   private readonly onError: (err: unknown) => void
+  private readonly sharedGeneration: () => Promise<number>
 
   constructor(
     private readonly redis: Redis,
-    /** `namespace`: the start of every key, one per deployment (default `leads`). */
-    opts: { namespace?: string; onError?: (err: unknown) => void } = {},
+    /**
+     * `namespace`: the start of every key, one per deployment (default `leads`); `memory`: the
+     * bounds of the in-process copies.
+     */
+    opts: {
+      namespace?: string
+      onError?: (err: unknown) => void
+      memory?: MemoryCacheOptions
+    } = {},
   ) {
     this.prefix = `${opts.namespace ?? 'leads'}:cache:`
     this.genKey = `${this.prefix}gen`
     this.onError = opts.onError ?? (() => {})
+    this.local = new MemoryCache(opts.memory)
+    this.sharedGeneration = sharedFreshRead(() =>
+      this.attempt(
+        async () => Number((await this.redis.get(this.genKey)) ?? 0),
+        // Negative while Redis is away: keys computed then never match a generation of Redis's.
+        async () => -1 - (await this.local.generation()),
+      ),
+    )
   }
 
   private async attempt<T>(op: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
@@ -37,36 +57,42 @@ export class RedisCache implements ReadCache {
   }
 
   async get(key: string): Promise<unknown> {
-    const value = await this.attempt(
-      async () => {
-        const json = await this.redis.get(this.prefix + key)
-        return json === null ? undefined : (JSON.parse(json) as unknown)
-      },
-      () => this.fallback.get(key),
-    )
+    let value = await this.local.get(key)
+    if (value === undefined) {
+      value = await this.attempt(
+        async () => {
+          const json = await this.redis.get(this.prefix + key)
+          return json === null ? undefined : (JSON.parse(json) as unknown)
+        },
+        async () => undefined,
+      )
+    }
     if (value === undefined) this.stats.misses++
     else this.stats.hits++
     return value
   }
 
   async set(key: string, value: unknown, ttlMs: number): Promise<void> {
+    await this.local.set(key, value, ttlMs)
     await this.attempt(
       async () => {
         await this.redis.set(this.prefix + key, jsonOf(value), 'PX', ttlMs)
       },
-      () => this.fallback.set(key, value, ttlMs),
+      async () => {},
     )
   }
 
-  async generation(): Promise<number> {
-    return this.attempt(
-      async () => Number((await this.redis.get(this.genKey)) ?? 0),
-      () => this.fallback.generation(),
-    )
+  async keep(key: string, value: unknown, ttlMs: number): Promise<void> {
+    await this.local.set(key, value, ttlMs)
+  }
+
+  /** Read after the call: concurrent callers share one GET sent after they asked. */
+  generation(): Promise<number> {
+    return this.sharedGeneration()
   }
 
   async invalidate(): Promise<void> {
-    await this.fallback.invalidate()
+    await this.local.invalidate()
     await this.attempt(
       async () => {
         await this.redis.incr(this.genKey)
