@@ -1,7 +1,8 @@
 import { ingestEvents, lastCursor } from '@leads/db'
 import { recordingQueries, testDatabases } from '@leads/db/testing'
 import { describe, expect, it } from 'vitest'
-import { CursorGenerationCache, sharedFreshRead } from './cursor.js'
+import { CursorGenerationCache } from './cursor.js'
+import { sharedFreshRead } from './freshRead.js'
 
 const lead = (id: string) => ({
   id,

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import { MemoryCache, type MemoryCacheOptions, type ReadCache } from './cache.js'
-import { sharedFreshRead } from './cursor.js'
+import { sharedFreshRead } from './freshRead.js'
 import { jsonOf } from './json.js'
 
 /**
