@@ -51,7 +51,8 @@ export function cacheKey(
  * same object to every later hit, which costs a map lookup instead of a parse and a validation
  * per request, and the REST adapter remembers that object's encoding. A frozen value is one this
  * process validated; anything else from a cache (a shared cache's JSON, which any instance may
- * have written) is validated again.
+ * have written) is validated here, frozen, and handed back to the cache to keep (`keep`), so it
+ * too is checked once per process.
  */
 export function cachedRead<TOut, TIn>(
   name: string,
