@@ -1,6 +1,8 @@
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import {
   type AppRouter,
   type LeadEvent,
+  MAX_BATCH_BYTES,
   MAX_BATCH_EVENTS,
   MemoryCache,
   systemClock,
@@ -158,6 +160,70 @@ describe.each(testDatabases())('server on $kind', ({ open }) => {
     } finally {
       await wsClient.close()
     }
+  })
+
+  it('decodes a tRPC body sent compressed, as POST /api/events does, and refuses in tRPC shape what it cannot decode', async () => {
+    const { url } = await start()
+    const now = Date.now()
+    const compressing = (coding: string, encode: (b: Buffer) => Buffer) =>
+      createTRPCClient<AppRouter>({
+        links: [
+          httpBatchLink({
+            url: `${url}/api/trpc`,
+            transformer: superjson,
+            fetch: (input, init) =>
+              fetch(input, {
+                ...init,
+                body: init?.body ? encode(Buffer.from(String(init.body))) : undefined,
+                headers: {
+                  ...(init?.headers as Record<string, string>),
+                  'content-encoding': coding,
+                },
+              }),
+          }),
+        ],
+      })
+    const codings: [string, (b: Buffer) => Buffer][] = [
+      ['gzip', (b) => gzipSync(b)],
+      ['deflate', (b) => deflateSync(b)],
+      ['br', (b) => brotliCompressSync(b)],
+    ]
+    for (const [coding, encode] of codings) {
+      const batch = events(now).map((e) => ({ ...e, id: `${e.id}-${coding}` }))
+      const result = await compressing(coding, encode).events.ingest.mutate(batch)
+      expect(result).toEqual({ accepted: 5, duplicates: 0, rejected: [] })
+    }
+
+    const post = (coding: string, body: Buffer) =>
+      fetch(`${url}/api/trpc/events.ingest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': coding },
+        body,
+      })
+    const refusal = async (res: Response) => {
+      // tRPC's error shape, through the superjson transformer.
+      const body = (await res.json()) as { error: { json: { message: string; data: unknown } } }
+      return { status: res.status, message: body.error.json.message, data: body.error.json.data }
+    }
+    const json = Buffer.from(JSON.stringify({ json: events(now) }))
+    expect(await refusal(await post('zstd', json))).toMatchObject({
+      status: 415,
+      message: expect.stringMatching(/^content-encoding "zstd" is not supported/),
+      data: { code: 'UNSUPPORTED_MEDIA_TYPE', httpStatus: 415 },
+    })
+    expect(await refusal(await post('gzip', json))).toMatchObject({
+      status: 400,
+      message: 'request body is not valid gzip',
+      data: { code: 'BAD_REQUEST', httpStatus: 400 },
+    })
+    // A small body that decodes past the byte limit is stopped at the limit.
+    const bomb = gzipSync(Buffer.alloc(MAX_BATCH_BYTES + 1, ' '))
+    expect(bomb.length).toBeLessThan(MAX_BATCH_BYTES / 100)
+    expect(await refusal(await post('gzip', bomb))).toMatchObject({
+      status: 413,
+      data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 },
+    })
+    expect((await fetch(`${url}/healthz`)).status).toBe(200)
   })
 
   it('turns a thrown handler error into a logged JSON 500 without the cause', async () => {

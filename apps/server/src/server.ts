@@ -37,8 +37,10 @@ import {
   READ_ROUTES,
   RETRY_AFTER_UNAVAILABLE_S,
   type RestHandler,
+  readBody,
   rejectUpgrade as rejectUpgradeWith,
   sendPerTick,
+  settleUnreadBody,
   toRestError,
   type Verifier,
 } from '@leads/api'
@@ -359,6 +361,7 @@ export function createServer(opts: ServerOptions): LeadsServer {
       return
     }
     if (path === TRPC_PATH || path.startsWith(`${TRPC_PATH}/`)) {
+      const refused = await decodeTrpcBody(req, res)
       await nodeHTTPRequestHandler({
         router: appRouter,
         req,
@@ -366,7 +369,7 @@ export function createServer(opts: ServerOptions): LeadsServer {
         path: path.slice(TRPC_PATH.length + 1),
         maxBodySize: MAX_BATCH_BYTES,
         maxBatchSize: MAX_TRPC_BATCH,
-        createContext: createHttpContext,
+        createContext: refused ? () => Promise.reject(refused) : createHttpContext,
         onError: onTrpcError,
         responseMeta: ({ errors }) => ({ headers: errorHeaders(errors) }),
       })
@@ -609,6 +612,29 @@ export function createServer(opts: ServerOptions): LeadsServer {
 function requestIdOf(req: IncomingMessage): string {
   const given = req.headers[REQUEST_ID_HEADER]
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+}
+
+/**
+ * tRPC's adapter reads a body as it was sent. One sent compressed (`Content-Encoding`, as
+ * `POST /api/events` accepts) is decoded here first, within the same byte limit for what is sent
+ * and what it decodes to, and handed to the adapter as text. A body that cannot be read that way
+ * comes back as the refusal (413, 415, 400) for tRPC to answer in its own error shape.
+ */
+async function decodeTrpcBody(
+  req: IncomingMessage & { body?: string | undefined },
+  res: ServerResponse,
+): Promise<TRPCError | undefined> {
+  if (req.method !== 'POST' || req.headers['content-encoding'] === undefined) return undefined
+  try {
+    req.body = (await readBody(req, res, MAX_BATCH_BYTES)).toString('utf8')
+    return undefined
+  } catch (err) {
+    const refusal = toRestError(err)
+    settleUnreadBody(req, res)
+    // Present but undefined: the adapter reads no body, and the refusal answers every call.
+    req.body = undefined
+    return new TRPCError({ code: refusal.code, message: refusal.message, cause: err })
+  }
 }
 
 /**
