@@ -159,6 +159,35 @@ describe.skipIf(!redisUrl)('cachedRead on Redis, as two instances', () => {
     }
   })
 
+  it("answers a burst of misses of another instance's answer with one read-back, checked once", async () => {
+    const { a, b, close } = await twoInstances()
+    try {
+      let checks = 0
+      const counted = answer.refine(() => {
+        checks++
+        return true
+      })
+      const read = cachedRead('r', counted)
+      let computed = 0
+      const compute = async () => ({ n: ++computed, items: [{ at: 'x' }] })
+      await read(contextWith(a), {}, compute)
+      expect(checks).toBe(1)
+      // The first read takes B's generation look-up on its way; the ten that come meanwhile
+      // share the next one, so they all miss B's memory at once, as a burst after an ingest does.
+      const first = read(contextWith(b), { other: true }, compute)
+      const burst = await Promise.all(
+        Array.from({ length: 10 }, () => read(contextWith(b), {}, compute)),
+      )
+      await first
+      expect(computed).toBe(2)
+      // One object for all ten: they shared one parse of Redis's JSON and one check of it.
+      expect(new Set(burst).size).toBe(1)
+      expect(checks).toBe(3)
+    } finally {
+      close()
+    }
+  })
+
   it("refuses another instance's answer of the wrong shape, and keeps nothing of it", async () => {
     const { a, b, close } = await twoInstances()
     try {

@@ -82,9 +82,14 @@ export function cachedRead<TOut, TIn>(
     ctx.observe?.cacheLookup(hit !== undefined)
     if (hit !== undefined) {
       if (Object.isFrozen(hit)) return hit as TOut
-      // Another instance's answer (or version's): checked here once, then kept as ours.
-      const value = deepFreeze(validated(output, hit))
-      await cache.keep?.(key, value, TTL_MS)
+      // Another instance's answer (or version's): checked here once, then kept as ours. Misses
+      // that shared one read-back share its object, and so the check.
+      let value = checkedHits.get(hit as object) as TOut | undefined
+      if (value === undefined) {
+        value = deepFreeze(validated(output, hit))
+        checkedHits.set(hit as object, value)
+        await cache.keep?.(key, value, TTL_MS)
+      }
       return value
     }
     // Misses of one key while its answer is being computed wait for that computation rather than
@@ -109,6 +114,9 @@ export function cachedRead<TOut, TIn>(
     return answer
   }
 }
+
+/** Answers read back from a shared cache (parsed JSON: always objects) → their checked copies. */
+const checkedHits = new WeakMap<object, unknown>()
 
 /** Answers being computed, per cache, by key. */
 const computations = new WeakMap<ReadCache, Map<string, Promise<unknown>>>()

@@ -14,6 +14,8 @@ import { jsonOf } from './json.js'
 export class RedisCache implements ReadCache {
   readonly kind = 'redis'
   private readonly local: MemoryCache
+  /** Read-backs from Redis on their way, by key. */
+  private readonly reading = new Map<string, Promise<unknown>>()
   stats = { hits: 0, misses: 0 }
 
   private readonly prefix: string
@@ -58,18 +60,32 @@ export class RedisCache implements ReadCache {
 
   async get(key: string): Promise<unknown> {
     let value = await this.local.get(key)
-    if (value === undefined) {
-      value = await this.attempt(
+    if (value === undefined) value = await this.readBack(key)
+    if (value === undefined) this.stats.misses++
+    else this.stats.hits++
+    return value
+  }
+
+  /**
+   * A key's answer from Redis, parsed. Misses of one key while its `GET` is on the way share it
+   * (and so the parsed object, which `cachedRead` then checks once): a key names its generation
+   * and second, so whatever Redis holds under it is as fresh for the late caller as for the first.
+   */
+  private readBack(key: string): Promise<unknown> {
+    let read = this.reading.get(key)
+    if (read === undefined) {
+      read = this.attempt(
         async () => {
           const json = await this.redis.get(this.prefix + key)
           return json === null ? undefined : (JSON.parse(json) as unknown)
         },
         async () => undefined,
       )
+      this.reading.set(key, read)
+      const done = () => this.reading.delete(key)
+      read.then(done, done)
     }
-    if (value === undefined) this.stats.misses++
-    else this.stats.hits++
-    return value
+    return read
   }
 
   async set(key: string, value: unknown, ttlMs: number): Promise<void> {
