@@ -6,6 +6,7 @@ import type { z } from 'zod'
 import type { Context } from '../context.js'
 import { readerFor } from '../queries/reader.js'
 import type { ReadCache } from './cache.js'
+import { shareInFlight } from './inFlight.js'
 
 /** How old a cached answer may be when served: the 1-second freshness promise (SPEC §5). */
 export const MAX_AGE_MS = 1_000
@@ -95,23 +96,15 @@ export function cachedRead<TOut, TIn>(
     // Misses of one key while its answer is being computed wait for that computation rather than
     // start their own: after an ingest every dashboard asks again at once, and would otherwise
     // each compute the same figures.
-    const computing = inFlight(cache)
-    let answer = computing.get(key) as Promise<TOut> | undefined
-    if (answer === undefined) {
-      // A cursor generation is the primary's cursor as this read began: the replica check
-      // needs no second read of it.
-      const committed = cache.generationIsCursor ? generation : undefined
-      answer = (async () => {
-        const db = await readerFor(ctx, { committed })
-        const value = deepFreeze(validated(output, await compute(db)))
-        await cache.set(key, value, TTL_MS)
-        return value
-      })()
-      computing.set(key, answer)
-      const done = () => computing.delete(key)
-      answer.then(done, done)
-    }
-    return answer
+    // A cursor generation is the primary's cursor as this read began: the replica check needs no
+    // second read of it.
+    const committed = cache.generationIsCursor ? generation : undefined
+    return shareInFlight(computationsOf(cache), key, async () => {
+      const db = await readerFor(ctx, { committed })
+      const value = deepFreeze(validated(output, await compute(db)))
+      await cache.set(key, value, TTL_MS)
+      return value
+    }) as Promise<TOut>
   }
 }
 
@@ -120,7 +113,7 @@ const checkedHits = new WeakMap<object, unknown>()
 
 /** Answers being computed, per cache, by key. */
 const computations = new WeakMap<ReadCache, Map<string, Promise<unknown>>>()
-function inFlight(cache: ReadCache): Map<string, Promise<unknown>> {
+function computationsOf(cache: ReadCache): Map<string, Promise<unknown>> {
   let map = computations.get(cache)
   if (!map) {
     map = new Map()

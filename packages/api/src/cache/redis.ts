@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import { MemoryCache, type MemoryCacheOptions, type ReadCache } from './cache.js'
 import { sharedFreshRead } from './freshRead.js'
+import { shareInFlight } from './inFlight.js'
 import { jsonOf } from './json.js'
 
 /**
@@ -72,20 +73,15 @@ export class RedisCache implements ReadCache {
    * and second, so whatever Redis holds under it is as fresh for the late caller as for the first.
    */
   private readBack(key: string): Promise<unknown> {
-    let read = this.reading.get(key)
-    if (read === undefined) {
-      read = this.attempt(
+    return shareInFlight(this.reading, key, () =>
+      this.attempt(
         async () => {
           const json = await this.redis.get(this.prefix + key)
           return json === null ? undefined : (JSON.parse(json) as unknown)
         },
         async () => undefined,
-      )
-      this.reading.set(key, read)
-      const done = () => this.reading.delete(key)
-      read.then(done, done)
-    }
-    return read
+      ),
+    )
   }
 
   async set(key: string, value: unknown, ttlMs: number): Promise<void> {
